@@ -1,0 +1,65 @@
+# The two commands: `make demo` (the whole site against the embedded AWS) and
+# `make test` (every check). Both bootstrap the pinned virtualenv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+CHECKOV_VENV := .venv-checkov
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export CHECKPOINT_DISABLE := 1
+export AWS_EC2_METADATA_DISABLED := true
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test lint unit molecule bench teardown clean lock
+
+help:
+	@echo "make demo      deploy the whole site to the embedded AWS (starts it)"
+	@echo "make test      lint + unit + integration + molecule scenarios"
+	@echo "make lint      static checks only"
+	@echo "make bench     benchmarks (prints our figure beside its baseline)"
+	@echo "make teardown  delete what the demo created and stop the emulator"
+	@echo "make clean     remove virtualenvs and local state"
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# checkov pins an older boto3 than Ansible and moto need: it lives in its own venv.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+demo: setup
+	ansible-playbook site.yml
+
+teardown: setup
+	ansible-playbook playbooks/teardown.yml
+
+lint: setup
+	ruff check .
+	yamllint -s .
+	ansible-lint
+	cfn-lint files/cloudformation/*.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact -d files --framework cloudformation terraform
+	shellcheck $$(git ls-files "*.sh") .ci/run
+
+test: lint
+	pytest $(PYTEST_ARGS)
+
+bench: setup
+	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; python "$$b" || exit 1; done
+
+clean:
+	-$(BIN)/python -m emulator stop 2>/dev/null
+	rm -rf $(VENV) $(CHECKOV_VENV) .state .pytest_cache .ruff_cache .hypothesis dist
+
+# Re-resolve requirements.in into the pinned requirements.txt (needs the registry).
+lock:
+	$(PYTHON) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install -q -r requirements.in
+	{ echo '# Pinned from requirements.in by `make lock`; do not edit by hand.'; \
+	  /tmp/lock-venv/bin/pip freeze; } > requirements.txt

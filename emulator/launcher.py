@@ -1,0 +1,152 @@
+"""Start, stop and inspect the embedded AWS as a background process.
+
+The process writes its PID and log under a state folder (git-ignored, default
+`.state/emulator-<port>`), and is stopped by that PID, never by name. Every command
+prints one JSON object, so Ansible can compute `changed` honestly from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+
+
+@dataclass
+class Instance:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    state_dir: Path | None = None
+    tls_port: int | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.state_dir is None:
+            self.state_dir = PROJECT_DIR / ".state" / f"emulator-{self.port}"
+        self.state_dir = Path(self.state_dir)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "emulator.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "emulator.log"
+
+
+def healthy(endpoint: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=timeout) as response:  # noqa: S310 (loopback URL we build)
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _read_pid(inst: Instance) -> int | None:
+    try:
+        pid = int(inst.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def status(inst: Instance) -> dict:
+    pid = _read_pid(inst)
+    up = healthy(inst.endpoint)
+    return {"endpoint": inst.endpoint, "running": up, "pid": pid, "managed": pid is not None,
+            "log": str(inst.log_file)}
+
+
+def start(inst: Instance, timeout: float = 30.0) -> dict:
+    current = status(inst)
+    if current["running"]:
+        return {**current, "changed": False}
+    if current["pid"] is not None:
+        # Our process is alive but not answering: a hung emulator is replaced, not reused.
+        stop(inst)
+    inst.state_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "emulator", "serve", "--host", inst.host, "--port", str(inst.port)]
+    if inst.tls_port:
+        cmd += ["--tls-port", str(inst.tls_port), "--tls-cert", str(inst.tls_cert),
+                "--tls-key", str(inst.tls_key)]
+    with open(inst.log_file, "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
+            cmd, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+    inst.pid_file.write_text(f"{proc.pid}\n")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            inst.pid_file.unlink(missing_ok=True)
+            tail = inst.log_file.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"emulator exited with {proc.returncode} while starting "
+                               f"(is port {inst.port} taken?); log {inst.log_file}:\n{tail}")
+        if healthy(inst.endpoint, timeout=0.5):
+            return {**status(inst), "changed": True}
+        time.sleep(0.1)
+    stop(inst)
+    raise RuntimeError(f"emulator did not answer on {inst.endpoint} within {timeout}s; "
+                       f"see {inst.log_file}")
+
+
+def stop(inst: Instance, timeout: float = 10.0) -> dict:
+    pid = _read_pid(inst)
+    if pid is None:
+        inst.pid_file.unlink(missing_ok=True)
+        return {"endpoint": inst.endpoint, "changed": False, "running": healthy(inst.endpoint)}
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    inst.pid_file.unlink(missing_ok=True)
+    return {"endpoint": inst.endpoint, "changed": True, "running": False}
+
+
+def reset(endpoint: str) -> None:
+    """Forget every resource (moto's reset API)."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (loopback URL)
+        pass
+
+
+def configure(endpoint: str, config: dict) -> None:
+    """Set moto's runtime configuration (e.g. {"lambda": {"use_docker": False}})."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
+                                     data=json.dumps(config).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (loopback URL)
+        pass
+
+
+def as_json(result: dict) -> str:
+    return json.dumps({k: (str(v) if isinstance(v, Path) else v) for k, v in result.items()},
+                      sort_keys=True)
+
+
+__all__ = ["Instance", "asdict", "configure", "healthy", "reset", "start", "status", "stop"]

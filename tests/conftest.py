@@ -1,0 +1,120 @@
+"""Shared fixtures: a private emulator per test session, and helpers to run Ansible.
+
+Every test session starts its own emulator on a free loopback port (never the demo's
+4566) and stops it by PID at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from emulator import launcher
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Emulator:
+    instance: launcher.Instance
+
+    @property
+    def endpoint(self) -> str:
+        return self.instance.endpoint
+
+    @property
+    def port(self) -> int:
+        return self.instance.port
+
+    def client(self, service: str, **kwargs):
+        params = {"region_name": REGION, "endpoint_url": self.endpoint, **FAKE_CREDENTIALS, **kwargs}
+        return boto3.client(service, **params)
+
+    def reset(self) -> None:
+        launcher.reset(self.endpoint)
+
+    def env(self) -> dict[str, str]:
+        """Environment for a subprocess (AWS CLI, Terraform, ansible-playbook)."""
+        return {
+            **os.environ,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "EMULATOR_PORT": str(self.port),
+            "EMULATOR_STATE_DIR": str(self.instance.state_dir),
+        }
+
+
+def start_emulator(tmp_dir: Path, **kwargs) -> Emulator:
+    inst = launcher.Instance(port=free_port(), state_dir=tmp_dir, **kwargs)
+    launcher.start(inst)
+    return Emulator(inst)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """One emulator for the session; tests that need a clean slate use `clean_emulator`."""
+    emu = start_emulator(tmp_path_factory.mktemp("emulator"))
+    yield emu
+    launcher.stop(emu.instance)
+
+
+@pytest.fixture
+def clean_emulator(emulator):
+    emulator.reset()
+    return emulator
+
+
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def recap(self) -> dict[str, int]:
+        match = RECAP.search(self.stdout)
+        if not match:
+            return {}
+        ok, changed, unreachable, failed = (int(x) for x in match.groups()[1:])
+        return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
+
+
+def run_playbook(emu: Emulator, playbook: str, *args: str, extra_vars: dict | None = None,
+                 inventory: str = "inventories/local") -> PlaybookRun:
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, playbook, *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    env = {**emu.env(), "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200,
+                          check=False)
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def playbook(emulator):
+    """Run a playbook against the session's emulator: playbook('site.yml', '--tags', 'x')."""
+    return lambda *args, **kwargs: run_playbook(emulator, *args, **kwargs)
