@@ -45,7 +45,7 @@ lint: setup
 	yamllint -s .
 	ansible-lint
 	cfn-lint files/cloudformation/*.yaml
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact -d files --framework cloudformation terraform
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download -d files --framework cloudformation terraform
 	shellcheck $$(git ls-files "*.sh") .ci/run
 
 test: lint

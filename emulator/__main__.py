@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also serve HTTPS on this port (same state)")
     parser.add_argument("--tls-cert", default=None, help="PEM certificate for --tls-port")
     parser.add_argument("--tls-key", default=None, help="PEM private key for --tls-port")
+    parser.add_argument("--stock", action="store_true",
+                        help="serve plain moto without the project's extensions (for tests)")
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the emulator binds to loopback only (--host 127.0.0.1)")
@@ -31,11 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from emulator.server import serve
 
-        serve(args.host, args.port, args.tls_port, args.tls_cert, args.tls_key)
+        serve(args.host, args.port, args.tls_port, args.tls_cert, args.tls_key, args.stock)
         return 0
 
     inst = launcher.Instance(host=args.host, port=args.port, state_dir=args.state_dir,
-                             tls_port=args.tls_port, tls_cert=args.tls_cert, tls_key=args.tls_key)
+                             tls_port=args.tls_port, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                             stock=args.stock)
     try:
         result = getattr(launcher, args.command)(inst)
     except RuntimeError as err:

@@ -31,6 +31,7 @@ class Instance:
     tls_port: int | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    stock: bool = False  # plain moto, no extensions: only tests use it
 
     def __post_init__(self) -> None:
         if self.state_dir is None:
@@ -89,6 +90,8 @@ def start(inst: Instance, timeout: float = 30.0) -> dict:
     if inst.tls_port:
         cmd += ["--tls-port", str(inst.tls_port), "--tls-cert", str(inst.tls_cert),
                 "--tls-key", str(inst.tls_key)]
+    if inst.stock:
+        cmd.append("--stock")
     with open(inst.log_file, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
             cmd, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT,
@@ -128,20 +131,28 @@ def stop(inst: Instance, timeout: float = 10.0) -> dict:
     return {"endpoint": inst.endpoint, "changed": True, "running": False}
 
 
+def _post(endpoint: str, path: str, body: bytes = b"", content_type: str = "application/json") -> None:
+    if not endpoint.startswith(("http://", "https://")):
+        raise ValueError(f"not an HTTP endpoint: {endpoint}")
+    request = urllib.request.Request(f"{endpoint}{path}", method="POST", data=body,  # noqa: S310 (checked above)
+                                     headers={"Content-Type": content_type})
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (checked above)
+        pass
+
+
 def reset(endpoint: str) -> None:
     """Forget every resource (moto's reset API)."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (loopback URL)
-        pass
+    _post(endpoint, "/moto-api/reset")
 
 
 def configure(endpoint: str, config: dict) -> None:
     """Set moto's runtime configuration (e.g. {"lambda": {"use_docker": False}})."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
-                                     data=json.dumps(config).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (loopback URL)
-        pass
+    _post(endpoint, "/moto-api/config", json.dumps(config).encode())
+
+
+def enforce_iam(endpoint: str) -> None:
+    """From now on, authorise every request against IAM (moto's reset-auth with 0 free calls)."""
+    _post(endpoint, "/moto-api/reset-auth", b"0", "text/plain")
 
 
 def as_json(result: dict) -> str:
@@ -149,4 +160,4 @@ def as_json(result: dict) -> str:
                       sort_keys=True)
 
 
-__all__ = ["Instance", "asdict", "configure", "healthy", "reset", "start", "status", "stop"]
+__all__ = ["Instance", "asdict", "configure", "enforce_iam", "healthy", "reset", "start", "status", "stop"]

@@ -16,8 +16,9 @@ from werkzeug.serving import make_server
 from emulator import extensions
 
 
-def build_app():
-    extensions.apply_all()
+def build_app(stock: bool = False):
+    if not stock:
+        extensions.apply_all()
     # Imported after the extensions so that patched backends are the ones served.
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -31,12 +32,13 @@ def _ssl_context(cert: str, key: str) -> ssl.SSLContext:
 
 
 def serve(host: str, port: int, tls_port: int | None = None, tls_cert: str | None = None,
-          tls_key: str | None = None) -> None:
-    """Run until SIGTERM/SIGINT. Blocks."""
+          tls_key: str | None = None, stock: bool = False) -> None:
+    """Run until SIGTERM/SIGINT. Blocks. `stock` serves moto without our extensions
+    (tests use it to show each extension closes a real gap)."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    app = build_app()
+    app = build_app(stock)
     servers = [make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)]
     if tls_port:
         if not (tls_cert and tls_key):

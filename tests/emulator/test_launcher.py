@@ -35,7 +35,7 @@ def test_port_taken_by_another_program_is_a_clear_error(tmp_path):
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         inst = launcher.Instance(port=sock.getsockname()[1], state_dir=tmp_path)
-        with pytest.raises(RuntimeError, match="is port .* taken"):
+        with pytest.raises(RuntimeError, match=r"is port .* taken"):
             launcher.start(inst, timeout=15)
     assert not inst.pid_file.exists()
 
