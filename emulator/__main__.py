@@ -20,10 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("EMULATOR_PORT", launcher.DEFAULT_PORT)))
     parser.add_argument("--state-dir", default=os.environ.get("EMULATOR_STATE_DIR") or None)
-    parser.add_argument("--tls-port", type=int, default=None,
-                        help="also serve HTTPS on this port (same state)")
-    parser.add_argument("--tls-cert", default=None, help="PEM certificate for --tls-port")
-    parser.add_argument("--tls-key", default=None, help="PEM private key for --tls-port")
+    parser.add_argument("--tls-port", type=int,
+                        default=int(os.environ["EMULATOR_TLS_PORT"]) if os.environ.get("EMULATOR_TLS_PORT") else None,
+                        help="HTTPS port, same state (default: --port + 1)")
+    parser.add_argument("--tls-cert", default=None,
+                        help="PEM certificate (default: one made in the state folder)")
+    parser.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
     parser.add_argument("--stock", action="store_true",
                         help="serve plain moto without the project's extensions (for tests)")
     args = parser.parse_args(argv)

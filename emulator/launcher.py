@@ -1,8 +1,12 @@
 """Start, stop and inspect the embedded AWS as a background process.
 
-The process writes its PID and log under a state folder (git-ignored, default
-`.state/emulator-<port>`), and is stopped by that PID, never by name. Every command
-prints one JSON object, so Ansible can compute `changed` honestly from it.
+The process serves HTTP on `port` (moto's admin API: health, reset, config) and HTTPS on
+`tls_port` (default port + 1), one shared state. Clients use HTTPS, as on AWS, so bucket
+policies that require TLS (aws:SecureTransport) hold; they trust the certificate the
+launcher makes in the state folder (`ca_bundle`). The process writes its PID, log and
+certificate under that state folder (git-ignored, default `.state/emulator-<port>`), and is
+stopped by that PID, never by name. Every command prints one JSON object, so Ansible can
+compute `changed` honestly from it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,27 @@ class Instance:
         if self.state_dir is None:
             self.state_dir = PROJECT_DIR / ".state" / f"emulator-{self.port}"
         self.state_dir = Path(self.state_dir)
+        if self.tls_port is None:
+            self.tls_port = self.port + 1
+        if not (self.tls_cert and self.tls_key):
+            self.tls_cert = str(self.state_dir / "tls" / "emulator-cert.pem")
+            self.tls_key = str(self.state_dir / "tls" / "emulator-key.pem")
+
+    @property
+    def https_endpoint(self) -> str:
+        return f"https://{self.host}:{self.tls_port}"
+
+    @property
+    def ca_bundle(self) -> str:
+        """The certificate clients trust: it is self-signed, so it is its own CA."""
+        return str(self.tls_cert)
+
+    def ensure_certificate(self) -> None:
+        if not (Path(self.tls_cert).exists() and Path(self.tls_key).exists()):
+            from emulator.tls import self_signed
+
+            files = self_signed(Path(self.tls_cert).parent)
+            self.tls_cert, self.tls_key = files.cert, files.key
 
     @property
     def endpoint(self) -> str:
@@ -74,8 +99,8 @@ def _read_pid(inst: Instance) -> int | None:
 def status(inst: Instance) -> dict:
     pid = _read_pid(inst)
     up = healthy(inst.endpoint)
-    return {"endpoint": inst.endpoint, "running": up, "pid": pid, "managed": pid is not None,
-            "log": str(inst.log_file)}
+    return {"endpoint": inst.endpoint, "https_endpoint": inst.https_endpoint, "ca_bundle": inst.ca_bundle,
+            "running": up, "pid": pid, "managed": pid is not None, "log": str(inst.log_file)}
 
 
 def start(inst: Instance, timeout: float = 30.0) -> dict:
@@ -86,10 +111,9 @@ def start(inst: Instance, timeout: float = 30.0) -> dict:
         # Our process is alive but not answering: a hung emulator is replaced, not reused.
         stop(inst)
     inst.state_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "emulator", "serve", "--host", inst.host, "--port", str(inst.port)]
-    if inst.tls_port:
-        cmd += ["--tls-port", str(inst.tls_port), "--tls-cert", str(inst.tls_cert),
-                "--tls-key", str(inst.tls_key)]
+    inst.ensure_certificate()
+    cmd = [sys.executable, "-m", "emulator", "serve", "--host", inst.host, "--port", str(inst.port),
+           "--tls-port", str(inst.tls_port), "--tls-cert", str(inst.tls_cert), "--tls-key", str(inst.tls_key)]
     if inst.stock:
         cmd.append("--stock")
     with open(inst.log_file, "ab") as log:
@@ -120,6 +144,8 @@ def stop(inst: Instance, timeout: float = 10.0) -> dict:
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if _reaped(pid):
+            break
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -129,6 +155,14 @@ def stop(inst: Instance, timeout: float = 10.0) -> dict:
         os.killpg(pid, signal.SIGKILL)
     inst.pid_file.unlink(missing_ok=True)
     return {"endpoint": inst.endpoint, "changed": True, "running": False}
+
+
+def _reaped(pid: int) -> bool:
+    """True once `pid` has exited, reaping it if it is our child (else a zombie looks alive)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return False
 
 
 def _post(endpoint: str, path: str, body: bytes = b"", content_type: str = "application/json") -> None:

@@ -1,7 +1,8 @@
 """Shared fixtures: a private emulator per test session, and helpers to run Ansible.
 
-Every test session starts its own emulator on a free loopback port (never the demo's
-4566) and stops it by PID at the end.
+Every test session starts its own emulator on free loopback ports (never the demo's
+4566/4567) and stops it by PID at the end. Clients talk HTTPS to it and trust its
+certificate, as they would talk to AWS; `admin_endpoint` (HTTP) is moto's admin API.
 """
 
 from __future__ import annotations
@@ -37,35 +38,49 @@ class Emulator:
 
     @property
     def endpoint(self) -> str:
+        """HTTPS: what AWS clients use."""
+        return self.instance.https_endpoint
+
+    @property
+    def admin_endpoint(self) -> str:
+        """HTTP: moto's admin API (/moto-api/...), and plain-HTTP access tests."""
         return self.instance.endpoint
+
+    @property
+    def ca_bundle(self) -> str:
+        return self.instance.ca_bundle
 
     @property
     def port(self) -> int:
         return self.instance.port
 
     def client(self, service: str, **kwargs):
-        params = {"region_name": REGION, "endpoint_url": self.endpoint, **FAKE_CREDENTIALS, **kwargs}
+        params = {"region_name": REGION, "endpoint_url": self.endpoint, "verify": self.ca_bundle,
+                  **FAKE_CREDENTIALS, **kwargs}
         return boto3.client(service, **params)
 
     def reset(self) -> None:
-        launcher.reset(self.endpoint)
+        launcher.reset(self.admin_endpoint)
 
     def env(self) -> dict[str, str]:
         """Environment for a subprocess (AWS CLI, Terraform, ansible-playbook)."""
         return {
             **os.environ,
             "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_CA_BUNDLE": self.ca_bundle,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
             "EMULATOR_PORT": str(self.port),
+            "EMULATOR_TLS_PORT": str(self.instance.tls_port),
             "EMULATOR_STATE_DIR": str(self.instance.state_dir),
         }
 
 
 def start_emulator(tmp_dir: Path, **kwargs) -> Emulator:
+    kwargs.setdefault("tls_port", free_port())
     inst = launcher.Instance(port=free_port(), state_dir=tmp_dir, **kwargs)
     launcher.start(inst)
     return Emulator(inst)

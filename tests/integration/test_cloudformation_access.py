@@ -1,6 +1,7 @@
 """Who may do what, enforced for real: the CloudFormation section's stack, deployed by the
-role, then exercised with IAM enforcement on and over TLS (a certificate this test makes
-and trusts), so that the TLS-only bucket policies are evaluated from the real request.
+role, then exercised with IAM enforcement on, over the emulator's HTTPS listener (its
+certificate is trusted, not ignored) and over plain HTTP, so that the TLS-only bucket
+policies are evaluated from the real request.
 
 vera -> assumes developer -> create/read/overwrite/delete objects in the private bucket;
 denied: plain HTTP, the public bucket, another bucket, IAM changes. Anonymous: reads
@@ -16,8 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator import launcher
-from tests.conftest import REGION, free_port, run_playbook, start_emulator
-from tests.emulator.tls import self_signed
+from tests.conftest import REGION, run_playbook, start_emulator
 
 PUBLIC = "mlops-estate-public-123456789012"
 PRIVATE = "mlops-estate-private-123456789012"
@@ -26,9 +26,7 @@ OTHER = "someone-elses-bucket"
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("access")
-    tls = self_signed(tmp / "tls")
-    emu = start_emulator(tmp / "emulator", tls_port=free_port(), tls_cert=tls.cert, tls_key=tls.key)
+    emu = start_emulator(tmp_path_factory.mktemp("access"))
     try:
         run = run_playbook(emu, "playbooks/cloudformation.yml",
                            extra_vars={"cloudformation_webapp_enabled": False})
@@ -40,20 +38,17 @@ def estate(tmp_path_factory):
         key = emu.client("iam").create_access_key(UserName="vera")["AccessKey"]
         role_arn = emu.client("iam").get_role(RoleName="developer")["Role"]["Arn"]
         # From here on every request is authorised against IAM and bucket policies.
-        launcher.enforce_iam(emu.endpoint)
-        yield {"emu": emu, "tls": tls, "key": key, "role_arn": role_arn}
+        launcher.enforce_iam(emu.admin_endpoint)
+        yield {"emu": emu, "key": key, "role_arn": role_arn}
     finally:
         launcher.stop(emu.instance)
 
 
-def https_endpoint(estate) -> str:
-    return f"https://127.0.0.1:{estate['emu'].instance.tls_port}"
-
-
 def client(estate, service, credentials=None, tls=True, anonymous=False):
-    kwargs = {"region_name": REGION, "endpoint_url": https_endpoint(estate) if tls else estate["emu"].endpoint}
+    emu = estate["emu"]
+    kwargs = {"region_name": REGION, "endpoint_url": emu.endpoint if tls else emu.admin_endpoint}
     if tls:
-        kwargs["verify"] = estate["tls"].ca_bundle
+        kwargs["verify"] = emu.ca_bundle
     if anonymous:
         kwargs["config"] = Config(signature_version=UNSIGNED, s3={"addressing_style": "path"})
     else:

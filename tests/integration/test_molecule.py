@@ -21,15 +21,23 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.parent.name for p in (PROJECT_DIR / "molecule").glob("*/molecule.yml"))
 
 
-def scenario_port(name: str) -> int:
+def scenario_env(name: str) -> dict[str, str]:
     config = yaml.safe_load((PROJECT_DIR / "molecule" / name / "molecule.yml").read_text())
-    return int(config["provisioner"]["env"]["EMULATOR_PORT"])
+    return config["provisioner"]["env"]
 
 
-def test_scenario_ports_are_distinct():
-    ports = [scenario_port(s) for s in SCENARIOS]
-    assert len(ports) == len(set(ports)), dict(zip(SCENARIOS, ports, strict=True))
-    assert launcher.DEFAULT_PORT not in ports
+def scenario_instance(name: str) -> launcher.Instance:
+    env = scenario_env(name)
+    state_dir = env["EMULATOR_STATE_DIR"].replace("${MOLECULE_PROJECT_DIRECTORY}", str(PROJECT_DIR))
+    return launcher.Instance(port=int(env["EMULATOR_PORT"]), state_dir=Path(state_dir))
+
+
+def test_scenarios_use_distinct_ports_and_state():
+    instances = [scenario_instance(s) for s in SCENARIOS]
+    ports = [p for i in instances for p in (i.port, i.tls_port)]
+    assert len(ports) == len(set(ports)), dict(zip(SCENARIOS, ports[::2], strict=True))
+    assert not {launcher.DEFAULT_PORT, launcher.DEFAULT_PORT + 1} & set(ports)
+    assert len({i.state_dir for i in instances}) == len(instances)
 
 
 @pytest.mark.molecule
@@ -43,7 +51,7 @@ def test_molecule_scenario(scenario):
         proc = subprocess.run([str(bin_dir / "molecule"), "test", "-s", scenario], cwd=PROJECT_DIR,
                               env=env, capture_output=True, text=True, timeout=2400, check=False)
     finally:
-        launcher.stop(launcher.Instance(port=scenario_port(scenario)))
+        launcher.stop(scenario_instance(scenario))
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-8000:]
     # The idempotence step fails the scenario on any change; check it really ran.
