@@ -25,3 +25,10 @@ def flavour(request, emulator):
     emu = request.getfixturevalue("stock_moto") if request.param == "stock" else emulator
     emu.reset()
     return emu
+
+
+@pytest.fixture
+def aws(secured):
+    """The module's `secured` emulator (see tests/emulator/tls.py), reset to empty."""
+    secured.reset()
+    return secured

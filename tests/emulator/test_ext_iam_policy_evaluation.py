@@ -18,7 +18,7 @@ from emulator.extensions.iam_policy_evaluation import (
     decide,
     principal_match,
 )
-from tests.emulator.tls import SecuredEmulator, access_keys, error_code, policy
+from tests.emulator.tls import access_keys, error_code, policy, secured_fixture
 
 ACCOUNT = "123456789012"
 VERA = Caller(kind="user", account=ACCOUNT, arn=f"arn:aws:iam::{ACCOUNT}:user/vera",
@@ -114,20 +114,8 @@ def test_decisions_follow_the_evaluation_logic():
 # --- against the emulator, IAM enforced ------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=[
-    pytest.param("stock", marks=pytest.mark.xfail(strict=True, reason="moto ignores most conditions")),
-    "ours",
-])
-def secured(request, tmp_path_factory):
-    emu = SecuredEmulator(tmp_path_factory.mktemp(request.param), stock=request.param == "stock")
-    yield emu
-    emu.stop()
+secured = secured_fixture("moto ignores most conditions")
 
-
-@pytest.fixture
-def aws(secured):
-    secured.reset()
-    return secured
 
 
 def test_secure_transport_and_source_ip_conditions_in_identity_policies(aws):

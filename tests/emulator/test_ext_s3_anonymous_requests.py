@@ -10,17 +10,9 @@ import urllib.request
 
 import pytest
 
-from tests.emulator.tls import SecuredEmulator, error_code, policy
+from tests.emulator.tls import error_code, policy, secured_fixture
 
-
-@pytest.fixture(scope="module", params=[
-    pytest.param("stock", marks=pytest.mark.xfail(strict=True, reason="moto answers unsigned requests with 500")),
-    "ours",
-])
-def secured(request, tmp_path_factory):
-    emu = SecuredEmulator(tmp_path_factory.mktemp(request.param), stock=request.param == "stock")
-    yield emu
-    emu.stop()
+secured = secured_fixture("moto answers unsigned requests with 500")
 
 
 @pytest.fixture

@@ -7,27 +7,13 @@ fails each (strict xfail), ours passes.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.emulator.tls import SecuredEmulator, access_keys, error_code, policy
+from tests.emulator.tls import access_keys, error_code, policy, secured_fixture
 
 OTHER_ACCOUNT = "001234567890"
 
 
-@pytest.fixture(scope="module", params=[
-    pytest.param("stock", marks=pytest.mark.xfail(strict=True, reason="moto's S3 authorization gaps")),
-    "ours",
-])
-def secured(request, tmp_path_factory):
-    emu = SecuredEmulator(tmp_path_factory.mktemp(request.param), stock=request.param == "stock")
-    yield emu
-    emu.stop()
+secured = secured_fixture("moto's S3 authorization gaps")
 
-
-@pytest.fixture
-def aws(secured):
-    secured.reset()
-    return secured
 
 
 def _tls_only(bucket: str) -> str:

@@ -8,25 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.tls import SecuredEmulator, access_keys, error_code, policy, session_keys
+from tests.emulator.tls import access_keys, error_code, policy, secured_fixture, session_keys
 
 OTHER_ACCOUNT = "001234567890"
 
 
-@pytest.fixture(scope="module", params=[
-    pytest.param("stock", marks=pytest.mark.xfail(strict=True, reason="moto's trust-policy matching")),
-    "ours",
-])
-def secured(request, tmp_path_factory):
-    emu = SecuredEmulator(tmp_path_factory.mktemp(request.param), stock=request.param == "stock")
-    yield emu
-    emu.stop()
+secured = secured_fixture("moto's trust-policy matching")
 
-
-@pytest.fixture
-def aws(secured):
-    secured.reset()
-    return secured
 
 
 def _trust(principal) -> str:

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -82,6 +83,20 @@ class SecuredEmulator:
         launcher.stop(self.emulator.instance)
 
 
+def secured_fixture(gap: str):
+    """A module-scoped `secured` fixture: one SecuredEmulator per flavour, stock moto
+    (a strict xfail whose reason is `gap`) and ours."""
+
+    @pytest.fixture(scope="module", params=[
+        pytest.param("stock", marks=pytest.mark.xfail(strict=True, reason=gap)), "ours"])
+    def secured(request, tmp_path_factory):
+        emu = SecuredEmulator(tmp_path_factory.mktemp(request.param), stock=request.param == "stock")
+        yield emu
+        emu.stop()
+
+    return secured
+
+
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
@@ -111,4 +126,5 @@ def error_code(call) -> str | None:
         return err.response["Error"]["Code"] or str(err.response["ResponseMetadata"]["HTTPStatusCode"])
     return None
 
-__all__ = ["SecuredEmulator", "TlsFiles", "access_keys", "error_code", "policy", "self_signed", "session_keys"]
+__all__ = ["SecuredEmulator", "TlsFiles", "access_keys", "error_code", "policy", "secured_fixture",
+           "self_signed", "session_keys"]
