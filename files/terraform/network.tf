@@ -1,0 +1,77 @@
+# Where things run: the given VPC (or the default one), one subnet per chosen zone, and
+# the two security groups. Nothing is reachable from the internet: the workbench has no
+# inbound rule at all (shell access is through SSM Session Manager), the database only
+# accepts MySQL from the workbench.
+
+data "aws_vpc" "selected" {
+  default = var.vpc_id == null
+  id      = var.vpc_id
+}
+
+data "aws_availability_zones" "available" {
+  # checkov:skip=CKV_AWS_394:the zones are sorted and the first N taken; AWS appends new zones at the end of the alphabet, so a new zone never changes the choice
+  state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+locals {
+  # Sorted, so the same zones (and the same subnets) come back on every plan.
+  zones = slice(sort(data.aws_availability_zones.available.names), 0, var.availability_zone_count)
+}
+
+# One subnet per zone: in the default VPC the default subnet, in a given VPC the subnet
+# that VPC has in that zone (exactly one is required).
+data "aws_subnet" "zone" {
+  for_each = toset(local.zones)
+
+  vpc_id            = data.aws_vpc.selected.id
+  availability_zone = each.key
+  default_for_az    = var.vpc_id == null ? true : null
+}
+
+resource "aws_security_group" "workbench" {
+  name        = "${var.name}-workbench"
+  description = "Workbench instance: no inbound access; HTTPS out for SSM and updates, MySQL to Aurora"
+  vpc_id      = data.aws_vpc.selected.id
+
+  tags = { Name = "${var.name}-workbench" }
+}
+
+resource "aws_vpc_security_group_egress_rule" "workbench_https" {
+  security_group_id = aws_security_group.workbench.id
+  description       = "HTTPS to AWS APIs (SSM agent, package repositories)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "workbench_mysql" {
+  security_group_id            = aws_security_group.workbench.id
+  description                  = "MySQL to the Aurora cluster"
+  ip_protocol                  = "tcp"
+  from_port                    = 3306
+  to_port                      = 3306
+  referenced_security_group_id = aws_security_group.db.id
+}
+
+resource "aws_security_group" "db" {
+  name        = "${var.name}-aurora"
+  description = "Aurora cluster: MySQL from the workbench only"
+  vpc_id      = data.aws_vpc.selected.id
+
+  tags = { Name = "${var.name}-aurora" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "db_from_workbench" {
+  security_group_id            = aws_security_group.db.id
+  description                  = "MySQL from the workbench"
+  ip_protocol                  = "tcp"
+  from_port                    = 3306
+  to_port                      = 3306
+  referenced_security_group_id = aws_security_group.workbench.id
+}
