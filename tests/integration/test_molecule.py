@@ -47,8 +47,12 @@ def test_molecule_scenario(scenario):
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1",
            "NO_COLOR": "1", "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg")}
+    molecule = str(bin_dir / "molecule")
+    # Forget what molecule remembers of an earlier run (e.g. "prepared"): start clean.
+    subprocess.run([molecule, "reset", "-s", scenario], cwd=PROJECT_DIR, env=env, capture_output=True,
+                   timeout=120, check=False)
     try:
-        proc = subprocess.run([str(bin_dir / "molecule"), "test", "-s", scenario], cwd=PROJECT_DIR,
+        proc = subprocess.run([molecule, "test", "-s", scenario], cwd=PROJECT_DIR,
                               env=env, capture_output=True, text=True, timeout=2400, check=False)
     finally:
         launcher.stop(scenario_instance(scenario))
