@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Benchmark of the Lambda's processing path against the emulator's S3 (a benchmark, not a test).
+
+For each input size it measures, in one run and through the same S3 endpoint:
+  ours   files/lambda (streaming, vectorised batches, background multipart upload)
+  naive  read the whole object, pandas (read_csv, to_numeric/to_datetime, masks), write
+         the whole result with one PUT - what a first version usually looks like
+  io     the I/O limit: download the object and upload the same bytes, no processing
+Each runs in its own process, so its peak memory (ru_maxrss) is its own.
+
+  BENCH_SIZES=10,100,1000 python bench/bench_lambda.py   # MB; default 10,100
+
+Goals (issue 5): ours' peak memory flat in input size and < 256 MB at 1 GB; throughput
+>= naive and >= 40% of the I/O limit. The table prints each figure beside its baseline.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "files" / "lambda"))
+sys.path.insert(0, str(PROJECT / "files" / "lambda" / "src"))
+
+BUCKET = "bench-lambda"
+MB = 1_000_000
+PART = 8 * 1024 * 1024
+
+
+def _client(name: str, read_timeout: int = 60):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(name, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        verify=os.environ.get("AWS_CA_BUNDLE"), config=Config(read_timeout=read_timeout),
+                        aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106 (the emulator's fake key)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the three contenders, each run in a child process ---------------------------------------
+
+def run_ours(key: str) -> dict:
+    from trip_features.config import Config
+    from trip_features.process import ObjectRef, process_object
+    from trip_features.schema import load
+
+    s3 = _client("s3")
+    config = Config(failure_queue_url="http://unused", manifest_prefix=f"manifests/{time.time_ns()}/")
+    started = time.perf_counter()
+    manifest = process_object(s3, ObjectRef(BUCKET, key), config, load())
+    return {"seconds": time.perf_counter() - started, "out": manifest["counts"]["records_out"],
+            "rejected": manifest["counts"]["records_rejected"]}
+
+
+def run_naive(key: str) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    s3 = _client("s3", read_timeout=3600)  # the emulator takes minutes to answer a 1 GB PUT
+    started = time.perf_counter()
+    raw = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, on_bad_lines="skip")
+    del raw
+    pick = pd.to_datetime(df["pickup_at"], errors="coerce", utc=True, format="ISO8601")
+    drop = pd.to_datetime(df["dropoff_at"], errors="coerce", utc=True, format="ISO8601")
+    pz = pd.to_numeric(df["pickup_zone"], errors="coerce")
+    dz = pd.to_numeric(df["dropoff_zone"], errors="coerce")
+    pc = pd.to_numeric(df["passenger_count"].replace("", "1"), errors="coerce")
+    km = pd.to_numeric(df["trip_distance_km"], errors="coerce")
+    pay = df["payment_type"].str.strip().str.lower().replace("", "unknown")
+    duration = (drop - pick).dt.total_seconds()
+    checks = {
+        "trip_id": ~df["trip_id"].str.fullmatch(r"[A-Za-z0-9_-]{1,64}"),
+        "pickup_at": pick.isna(), "dropoff_at": drop.isna(),
+        "pickup_zone": ~pz.between(1, 263) | (pz % 1 != 0), "dropoff_zone": ~dz.between(1, 263) | (dz % 1 != 0),
+        "passenger_count": ~pc.between(1, 8) | (pc % 1 != 0), "trip_distance_km": ~km.between(0.05, 300),
+        "payment_type": ~pay.isin(["card", "cash", "voucher", "unknown"]),
+        "duration": ~duration.between(60, 14400), "speed": km / (duration / 3600) > 150,
+    }
+    bad = np.zeros(len(df), dtype=bool)
+    reasons = pd.Series("", index=df.index)
+    for name, mask in checks.items():
+        mask = mask.fillna(True).to_numpy()
+        bad |= mask
+        reasons = reasons.where(~mask, reasons + name + " invalid;")
+    good = ~bad
+    hour, dow = pick.dt.hour, pick.dt.dayofweek
+    out = pd.DataFrame({
+        "trip_id": df["trip_id"], "pickup_at": pick.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "pickup_hour": hour,
+        "pickup_dow": dow, "is_weekend": (dow >= 5).astype(int),
+        "is_rush_hour": ((dow < 5) & (hour.between(7, 9) | hour.between(16, 19))).astype(int),
+        "pickup_zone": pz, "dropoff_zone": dz, "same_zone": (pz == dz).astype(int),
+        "airport_trip": (pz.isin([1, 132, 138]) | dz.isin([1, 132, 138])).astype(int),
+        "passenger_count": pc, "trip_distance_m": (km * 1000).round(), "duration_s": duration,
+    })[good]
+    body = out.to_csv(index=False).encode()
+    rejects = df[bad].assign(reasons=reasons[bad]).to_json(orient="records", lines=True).encode()
+    s3.put_object(Bucket=BUCKET, Key=f"naive/{key}.csv", Body=body)
+    s3.put_object(Bucket=BUCKET, Key=f"naive/{key}.rejects.jsonl", Body=rejects)
+    return {"seconds": time.perf_counter() - started, "out": int(good.sum()), "rejected": int(bad.sum())}
+
+
+def run_io(key: str) -> dict:
+    from trip_features.writer import S3Writer
+
+    s3 = _client("s3")
+    started = time.perf_counter()
+    writer = S3Writer(s3, BUCKET, f"io/{key}", PART, "application/octet-stream")
+    try:
+        for chunk in s3.get_object(Bucket=BUCKET, Key=key)["Body"].iter_chunks(1024 * 1024):
+            writer.write(chunk)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return {"seconds": time.perf_counter() - started}
+
+
+def child(kind: str, key: str) -> None:
+    result = {"ours": run_ours, "naive": run_naive, "io": run_io}[kind](key)
+    result["peak_mb"] = _peak_mb()
+    print(json.dumps(result))
+
+
+# --- orchestration ------------------------------------------------------------------------
+
+def measure(kind: str, key: str, env: dict) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, key], env=env, capture_output=True,
+                          text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def upload_input(s3, size_mb: int, workdir: Path) -> tuple[str, int]:
+    import generate
+    from boto3.s3.transfer import TransferConfig
+
+    path = workdir / f"trips-{size_mb}mb.csv"
+    with open(path, "wb") as f:
+        for chunk in generate.iter_chunks(target_bytes=size_mb * MB, seed=2024, bad_fraction=0.01):
+            f.write(chunk)
+    key = f"raw/bench/trips-{size_mb}mb.csv"
+    s3.upload_file(str(path), BUCKET, key, Config=TransferConfig(multipart_chunksize=PART))
+    size = path.stat().st_size
+    path.unlink()
+    return key, size
+
+
+def main() -> int:
+    from emulator import launcher
+    from tests.conftest import free_port
+
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10,100").split(",") if s.strip()]
+    try:
+        import pandas  # noqa: F401
+        have_pandas = True
+    except ImportError:
+        have_pandas = False
+        print("note: pandas is not installed; the naive baseline is skipped (pip install pandas)")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-lambda-"))
+    inst = launcher.Instance(port=free_port(), tls_port=free_port(), state_dir=workdir / "emulator")
+    launcher.start(inst)
+    # HTTPS, as every client of the project (and of AWS) talks to S3.
+    env = {**os.environ, "AWS_ENDPOINT_URL": inst.https_endpoint, "AWS_CA_BUNDLE": str(inst.ca_bundle),
+           "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_EC2_METADATA_DISABLED": "true",
+           # As the role configures the function (and for all three, to compare like with like).
+           "MALLOC_MMAP_THRESHOLD_": "1048576"}
+    os.environ.update(env)
+    rows = []
+    try:
+        s3 = _client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        for size_mb in sizes:
+            key, size = upload_input(s3, size_mb, workdir)
+            row = {"size": size, "io": measure("io", key, env), "ours": measure("ours", key, env)}
+            row["naive"] = measure("naive", key, env) if have_pandas else {"error": "pandas missing"}
+            rows.append(row)
+            for prefix in ("io/", "naive/", "processed/", "rejected/"):  # keep the emulator's memory down
+                for obj in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []):
+                    s3.delete_object(Bucket=BUCKET, Key=obj["Key"])
+            s3.delete_object(Bucket=BUCKET, Key=key)
+            print(f"measured {size / MB:.0f} MB", file=sys.stderr)
+    finally:
+        launcher.stop(inst)
+    report(rows)
+    return 0
+
+
+def _rate(row: dict, kind: str) -> float | None:
+    r = row[kind]
+    return row["size"] / MB / r["seconds"] if "seconds" in r else None
+
+
+def _fmt(value: float | None, spec: str = ".1f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def report(rows: list[dict]) -> None:
+    print("\nLambda processing path vs baselines (same emulator S3, CSV input, 1% invalid records)")
+    head = (f"{'input':>8} | {'ours MB/s':>9} {'peak MB':>8} | {'naive MB/s':>10} {'peak MB':>8} | "
+            f"{'I/O MB/s':>8} | {'ours/naive':>10} {'ours/I/O':>8} {'ours peak/input':>15}")
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        ours, naive, io_ = _rate(row, "ours"), _rate(row, "naive"), _rate(row, "io")
+        ours_peak, naive_peak = row["ours"].get("peak_mb"), row["naive"].get("peak_mb")
+        print(f"{row['size'] / MB:>6.0f}MB | {_fmt(ours):>9} {_fmt(ours_peak, '.0f'):>8} | {_fmt(naive):>10} "
+              f"{_fmt(naive_peak, '.0f'):>8} | {_fmt(io_):>8} | "
+              f"{_fmt(ours / naive if ours and naive else None, '.2f'):>10} "
+              f"{_fmt(ours / io_ if ours and io_ else None, '.0%'):>8} "
+              f"{_fmt(ours_peak / (row['size'] / MB) if ours_peak else None, '.2f'):>15}")
+        for kind in ("ours", "naive", "io"):
+            if "error" in row[kind]:
+                print(f"          {kind}: {row[kind]['error']}")
+    if rows:
+        last = rows[-1]
+        ours, naive, io_ = _rate(last, "ours"), _rate(last, "naive"), _rate(last, "io")
+        peaks = [r["ours"].get("peak_mb") for r in rows if r["ours"].get("peak_mb")]
+        print("\nGoals, at the largest size measured:")
+        low, high = (min(peaks), max(peaks)) if peaks else (None, None)
+        print(f"  peak memory < 256 MB: {_fmt(peaks[-1] if peaks else None, '.0f')} MB; "
+              f"flat in input size: {_fmt(low, '.0f')}-{_fmt(high, '.0f')} MB across sizes")
+        print(f"  throughput >= naive: ratio {_fmt(ours / naive if ours and naive else None, '.2f')}")
+        print(f"  throughput >= 40% of I/O limit: {_fmt(ours / io_ if ours and io_ else None, '.0%')}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+        sys.exit(0)
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Configuration from environment variables, validated once at cold start.
+
+A bad value fails the init phase with a message naming the variable, instead of failing
+later on the first record.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from trip_features.errors import ConfigError
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    raw_prefix: str = "raw/"
+    processed_prefix: str = "processed/"
+    rejected_prefix: str = "rejected/"
+    manifest_prefix: str = "manifests/"
+    failure_queue_url: str = ""
+    batch_bytes: int = 4 * MIB      # decompressed input per vectorised batch
+    part_bytes: int = 8 * MIB       # multipart part size for outputs (S3 minimum is 5 MiB)
+    max_record_bytes: int = 64 * 1024
+    object_attempts: int = 3        # whole-object attempts on transient errors
+    backoff_base_s: float = 0.5
+
+
+def _prefix(env: dict[str, str], name: str, default: str) -> str:
+    value = env.get(name, default)
+    if not value or not value.endswith("/") or value.startswith("/"):
+        raise ConfigError(f"{name} must be a key prefix ending with '/', not starting with it (got {value!r})")
+    return value
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer (got {raw!r})") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high} (got {value})")
+    return value
+
+
+def from_env(env: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    prefixes = {
+        "raw_prefix": _prefix(env, "RAW_PREFIX", "raw/"),
+        "processed_prefix": _prefix(env, "PROCESSED_PREFIX", "processed/"),
+        "rejected_prefix": _prefix(env, "REJECTED_PREFIX", "rejected/"),
+        "manifest_prefix": _prefix(env, "MANIFEST_PREFIX", "manifests/"),
+    }
+    values = list(prefixes.values())
+    for a in values:
+        for b in values:
+            if a is not b and a.startswith(b):
+                raise ConfigError(f"prefixes must not nest: {a!r} is inside {b!r} "
+                                  "(outputs under the raw prefix would trigger the function again)")
+    queue = env.get("FAILURE_QUEUE_URL", "")
+    if not queue.startswith(("https://", "http://")):
+        raise ConfigError(f"FAILURE_QUEUE_URL must be the failure queue's URL (got {queue!r})")
+    return Config(
+        **prefixes,
+        failure_queue_url=queue,
+        batch_bytes=_int(env, "BATCH_BYTES", 4 * MIB, 64 * 1024, 64 * MIB),
+        part_bytes=_int(env, "PART_BYTES", 8 * MIB, 5 * MIB, 64 * MIB),
+        max_record_bytes=_int(env, "MAX_RECORD_BYTES", 64 * 1024, 1024, MIB),
+        object_attempts=_int(env, "OBJECT_ATTEMPTS", 3, 1, 10),
+    )

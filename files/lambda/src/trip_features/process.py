@@ -1,0 +1,212 @@
+"""One S3 object version end to end: skip if done, stream, write outputs, then the manifest.
+
+The manifest is written last and is the commit marker: an object version is processed
+iff its manifest exists. Output keys derive from the source key and version only, so a
+reprocessed version overwrites the same keys with the same bytes (no duplicates).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from trip_features import parse, reader, transform, validate
+from trip_features.config import Config
+from trip_features.errors import AccessDenied, ObjectMissing, TransientError, UnrecognisedFormat
+from trip_features.schema import Schema
+from trip_features.writer import S3Writer
+
+READ_CHUNK = 1024 * 1024
+MANIFEST_VERSION = 1
+_TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
+                    "InternalError", "ServiceUnavailable", "503", "500", "502", "504"}
+_MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str | None = None
+    size: int | None = None
+
+    @property
+    def version_tag(self) -> str:
+        if self.version_id and self.version_id != "null":
+            return f"v={self.version_id}"
+        return f"etag={(self.etag or '').strip(chr(34))}"
+
+
+def output_keys(ref: ObjectRef, config: Config) -> dict[str, str]:
+    rel = ref.key[len(config.raw_prefix):] if ref.key.startswith(config.raw_prefix) else ref.key
+    base = f"{rel}/{ref.version_tag}"
+    return {"processed": f"{config.processed_prefix}{base}/records.csv",
+            "rejected": f"{config.rejected_prefix}{base}/rejects.jsonl",
+            "manifest": f"{config.manifest_prefix}{base}/manifest.json"}
+
+
+def is_transient(err: BaseException) -> bool:
+    if isinstance(err, TransientError):
+        return True
+    if isinstance(err, ClientError):
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in _TRANSIENT_CODES or status >= 500
+    return isinstance(err, BotoCoreError)  # connection reset, read timeout, streaming error
+
+
+def manifest_exists(s3, bucket: str, key: str) -> bool:
+    # ListBucket on the manifest prefix (not HeadObject): allowed by the role's prefix-scoped
+    # s3:ListBucket, and a clean yes/no where HeadObject without ListBucket answers 403.
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(item["Key"] == key for item in listing.get("Contents", []))
+
+
+def _open(s3, ref: ObjectRef) -> dict:
+    params = {"Bucket": ref.bucket, "Key": ref.key}
+    if ref.version_id and ref.version_id != "null":
+        params["VersionId"] = ref.version_id
+    try:
+        return s3.get_object(**params)
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        if code in _MISSING_CODES:
+            raise ObjectMissing(f"s3://{ref.bucket}/{ref.key} (version {ref.version_id}) no longer exists; "
+                                "deleted or overwritten before it was processed") from None
+        if code in ("AccessDenied", "403"):
+            listing = s3.list_objects_v2(Bucket=ref.bucket, Prefix=ref.key, MaxKeys=1)
+            if not any(item["Key"] == ref.key for item in listing.get("Contents", [])):
+                raise ObjectMissing(f"s3://{ref.bucket}/{ref.key} no longer exists") from None
+            raise AccessDenied(f"the function may not read s3://{ref.bucket}/{ref.key}: {err}") from None
+        raise
+
+
+def _counting(body, stats: dict) -> Iterator[bytes]:
+    for chunk in body.iter_chunks(READ_CHUNK):
+        stats["bytes_in"] += len(chunk)
+        yield chunk
+
+
+def _split_first_line(data: bytes) -> tuple[bytes, bytes]:
+    line, _, rest = data.partition(b"\n")
+    return line, rest
+
+
+def process_object(s3, ref: ObjectRef, config: Config, schema: Schema, *,
+                   request_id: str = "", clock: Callable[[], float] = time.monotonic) -> dict:
+    """Process one object version; returns the manifest (or a 'skipped' result)."""
+    started = clock()
+    keys = output_keys(ref, config)
+    if not ref.key.startswith(config.raw_prefix):
+        return {"status": "ignored", "reason": f"key is outside {config.raw_prefix}", "source": ref.key}
+    if manifest_exists(s3, ref.bucket, keys["manifest"]):
+        return {"status": "skipped", "reason": "this object version was already processed",
+                "manifest": keys["manifest"], "source": ref.key}
+    obj = _open(s3, ref)
+    ref = ObjectRef(ref.bucket, ref.key, obj.get("VersionId") or ref.version_id,
+                    obj.get("ETag", ref.etag or "").strip('"'), obj.get("ContentLength", ref.size))
+    stats = {"bytes_in": 0}
+    processed = S3Writer(s3, ref.bucket, keys["processed"], config.part_bytes, "text/csv")
+    rejected = S3Writer(s3, ref.bucket, keys["rejected"], config.part_bytes, "application/x-ndjson")
+    try:
+        result = process_stream(_counting(obj["Body"], stats), config, schema, processed, rejected)
+        counts = result["counts"]
+        outputs = {"processed": processed.close() if counts["records_out"] else None,
+                   "rejected": rejected.close()}
+    except BaseException:
+        processed.abort()
+        rejected.abort()
+        raise
+    if not counts["records_out"]:
+        processed.abort()
+    fmt, compression = result["format"], result["compression"]
+    status = "processed" if fmt is not None else "empty"
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "status": status,
+        "source": {"bucket": ref.bucket, "key": ref.key, "version_id": ref.version_id, "etag": ref.etag,
+                   "bytes": stats["bytes_in"], "compression": compression, "format": fmt},
+        "schema": {"name": schema.name, "version": schema.version},
+        "counts": counts,
+        "outputs": outputs,
+        "duration_ms": round((clock() - started) * 1000, 1),
+        "processed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "request_id": request_id,
+        "manifest_key": keys["manifest"],
+    }
+    s3.put_object(Bucket=ref.bucket, Key=keys["manifest"], ContentType="application/json",
+                  Body=json.dumps(manifest, indent=2, sort_keys=True).encode())
+    return manifest
+
+
+def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, processed, rejected) -> dict:
+    """The pure core: raw object bytes in, feature CSV and reject lines out to two sinks
+    (anything with write(bytes)). Returns the counts, the detected format and compression.
+    Every record read is counted exactly once as processed or rejected."""
+    counts = {"records_in": 0, "records_out": 0, "records_rejected": 0, "blank_lines": 0, "header_lines": 0}
+    fmt: str | None = None
+    header: parse.CsvHeader | None = None
+    first = next(chunks, b"")
+    compression = "gzip" if first.startswith(reader.GZIP_MAGIC) else "none"
+    content = reader.decompress(_chain(first, chunks))
+    for item in reader.line_batches(content, config.batch_bytes, config.max_record_bytes):
+        if isinstance(item, reader.Oversized):
+            if fmt is None:
+                raise UnrecognisedFormat(f"line {item.line} is {item.length} bytes before any record "
+                                         "was recognised: not CSV or JSON Lines")
+            counts["records_in"] += 1
+            counts["records_rejected"] += 1
+            reject = parse.Reject(item.line, item.head.decode("utf-8", "backslashreplace"),
+                                  [f"record is {item.length} bytes, over the {config.max_record_bytes}-byte "
+                                   "limit (first 200 bytes kept)"])
+            rejected.write(transform.rejects_to_jsonl([reject]))
+            continue
+        data, first_line = item.data, item.first_line
+        while fmt is None and data:
+            line, rest = _split_first_line(data)
+            if not line.strip():
+                counts["blank_lines"] += 1
+                data, first_line = rest, first_line + 1
+                continue
+            fmt = parse.detect_format(line.decode("utf-8", "replace"))
+            processed.write(transform.header(schema))
+            if fmt == "csv":
+                try:
+                    text = line.decode("utf-8").rstrip("\r")
+                except UnicodeDecodeError:
+                    raise UnrecognisedFormat("the CSV header is not valid UTF-8") from None
+                header = parse.parse_header(text, schema.field_names, schema.required_names)
+                counts["header_lines"] = 1
+                data, first_line = rest, first_line + 1
+        if not data:
+            continue
+        if fmt == "csv":
+            parsed = parse.parse_csv(data, first_line, header, config.max_record_bytes)
+        else:
+            parsed = parse.parse_jsonl(data, first_line, schema.field_names, config.max_record_bytes)
+        checked = validate.validate(parsed.columns, len(parsed), parsed.typed, schema) if len(parsed) else None
+        bad = transform.rejects(parsed, checked)
+        good = int(checked.ok.sum()) if checked is not None else 0
+        if good:
+            processed.write(transform.to_csv(transform.features(checked, schema), schema))
+        if bad:
+            rejected.write(transform.rejects_to_jsonl(bad))
+        counts["records_in"] += len(parsed) + len(parsed.rejects)
+        counts["records_out"] += good
+        counts["records_rejected"] += len(bad)
+        counts["blank_lines"] += parsed.blank_lines
+    if counts["records_in"] != counts["records_out"] + counts["records_rejected"]:
+        raise AssertionError(f"record accounting is off: {counts}")  # a bug: never write such a manifest
+    return {"counts": counts, "format": fmt, "compression": compression}
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest

@@ -1,0 +1,125 @@
+"""Bytes in, line batches out, in bounded memory.
+
+Compression is detected from the first bytes (gzip magic), never from the key's name.
+Multi-member gzip (concatenated .gz files) is valid gzip and is read whole; a stream
+that ends before gzip's end-of-stream marker is a truncated object, reported, not
+half-processed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+
+from trip_features.errors import CorruptGzip, TruncatedGzip, UnsupportedEncoding
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = {b"\xff\xfe": "UTF-16-LE", b"\xfe\xff": "UTF-16-BE"}
+_MAX_INFLATE = 1024 * 1024  # at most this much output per zlib call: a gzip bomb stays bounded
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Whole lines, separated by b'\\n'; `first_line` is the 1-based line number of the first."""
+
+    first_line: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A line longer than the record limit: reported as a reject with its first bytes."""
+
+    line: int
+    head: bytes
+    length: int
+
+
+def _first_bytes(chunks: Iterator[bytes], need: int) -> bytes:
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= need:
+            break
+    return head
+
+
+def decompress(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield the object's content, gunzipped when it starts with the gzip magic."""
+    it = iter(chunks)
+    head = _first_bytes(it, 2)
+    if not head.startswith(GZIP_MAGIC):
+        if head:
+            yield head
+        yield from it
+        return
+    inflater = zlib.decompressobj(wbits=31)
+    for chunk in chain([head], it):
+        data = chunk
+        while data:
+            if inflater.eof:  # a further gzip member follows
+                inflater = zlib.decompressobj(wbits=31)
+            try:
+                out = inflater.decompress(data, _MAX_INFLATE)
+            except zlib.error as err:
+                raise CorruptGzip(f"not a valid gzip stream: {err}") from None
+            if out:
+                yield out
+            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+    if not inflater.eof:
+        raise TruncatedGzip("gzip stream ends before its end-of-stream marker (truncated upload?)")
+    tail = inflater.flush()
+    if tail:
+        yield tail
+
+
+def check_encoding(head: bytes) -> bytes:
+    """Refuse encodings other than UTF-8 up front; return `head` without a UTF-8 BOM."""
+    for bom, name in _OTHER_BOMS.items():
+        if head.startswith(bom):
+            raise UnsupportedEncoding(f"content is {name} (byte order mark); records must be UTF-8")
+    if b"\x00" in head[:4096]:
+        raise UnsupportedEncoding("content has NUL bytes: binary or UTF-16/32, not UTF-8 text")
+    return head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
+
+
+def line_batches(content: Iterable[bytes], batch_bytes: int, max_record_bytes: int
+                 ) -> Iterator[Batch | Oversized]:
+    """Group decompressed content into batches of whole lines of about `batch_bytes`.
+
+    Memory stays under batch_bytes + one chunk + max_record_bytes, whatever the size
+    of the object: a line that grows past max_record_bytes is reported (Oversized) and
+    skipped up to its end rather than buffered.
+    """
+    it = iter(content)
+    first = check_encoding(_first_bytes(it, 4096))
+    buf = bytearray()
+    line_no = 1
+    skipping: Oversized | None = None  # inside an oversized line
+    for chunk in chain([first], it):
+        if skipping is not None:
+            end = chunk.find(b"\n")
+            if end < 0:
+                skipping = Oversized(skipping.line, skipping.head, skipping.length + len(chunk))
+                continue
+            yield Oversized(skipping.line, skipping.head, skipping.length + end)
+            line_no += 1
+            skipping = None
+            chunk = chunk[end + 1:]
+        buf += chunk
+        cut = -1 if len(buf) < batch_bytes else buf.rfind(b"\n")
+        if cut >= 0:
+            data = bytes(buf[:cut + 1])
+            del buf[:cut + 1]
+            yield Batch(line_no, data)
+            line_no += data.count(b"\n")
+        if len(buf) > max_record_bytes and b"\n" not in buf:
+            skipping = Oversized(line_no, bytes(buf[:200]), len(buf))
+            buf.clear()
+    if skipping is not None:
+        yield skipping
+    elif buf:
+        yield Batch(line_no, bytes(buf))
