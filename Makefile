@@ -9,7 +9,8 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export CHECKPOINT_DISABLE := 1
 export AWS_EC2_METADATA_DISABLED := true
-PYTEST_ARGS ?=
+# Two workers: most of the time goes to waiting on Terraform, molecule and the emulator.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help setup demo test lint unit molecule bench teardown clean lock
 
