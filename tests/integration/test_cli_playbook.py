@@ -111,7 +111,8 @@ def test_bad_input_stops_before_any_change(clean_emulator, extra, message):
 
 def test_without_fixtures_the_presumed_resources_are_never_created(clean_emulator):
     """As on a real account: nothing presumed exists, so the play stops and creates nothing."""
-    run = run_playbook(clean_emulator, PLAYBOOK, extra_vars={"cli_caller_ip": "203.0.113.10", "cli_seed_fixtures": False})
+    run = run_playbook(clean_emulator, PLAYBOOK,
+                       extra_vars={"cli_caller_ip": "203.0.113.10", "cli_seed_fixtures": False})
     assert run.rc != 0
     assert "No bucket is tagged DisplayName=Important Data" in " ".join(run.stdout.split()), run.stdout[-3000:]
     assert state(clean_emulator) == {"buckets": {}, "users": [], "groups": 0, "rules": [], "roles": [],
