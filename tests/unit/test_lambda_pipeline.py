@@ -15,6 +15,7 @@ from datetime import UTC
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -233,14 +234,34 @@ def test_json_types_are_checked_not_coerced():
 
 
 def test_vectorised_timestamps_match_the_standard_library():
-    from datetime import datetime, timedelta
+    """The byte-matrix parser (Z, no zone, +HH:MM) against datetime.fromisoformat, value by value,
+    including impossible dates and offsets that only the standard library may judge."""
+    from datetime import datetime, timedelta, timezone
     start = datetime(2009, 1, 1, tzinfo=UTC)
     rng = np.random.default_rng(3)
-    moments = [start + timedelta(seconds=int(s)) for s in rng.integers(0, 90 * 365 * 86400, size=5000)]
-    texts = [m.strftime("%Y-%m-%dT%H:%M:%SZ") for m in moments]
-    epoch, status, canonical = validate._timestamps(texts, len(texts), typed=False)
-    assert (status == 0).all() and canonical is None
-    assert epoch.tolist() == [int(m.timestamp()) for m in moments]
+    texts = []
+    for s, style, minutes in zip(rng.integers(0, 90 * 365 * 86400, size=6000), rng.integers(0, 3, size=6000),
+                                 rng.integers(-14 * 60, 14 * 60, size=6000), strict=True):
+        moment = start + timedelta(seconds=int(s))
+        if style == 0:
+            texts.append(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        elif style == 1:
+            texts.append(moment.strftime("%Y-%m-%dT%H:%M:%S"))
+        else:
+            texts.append(moment.astimezone(timezone(timedelta(minutes=int(minutes)))).isoformat())
+    texts += ["2024-02-30T08:30:00Z", "2023-02-29T00:00:00", "2024-02-29T23:59:59+23:59", "2024-01-01T24:00:00Z",
+              "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00Z ", "2024-01-01T00:00:00.5Z", "2024-01-01 00:00:00"]
+    status = np.zeros(len(texts), dtype=np.int8)
+    epoch, canonical = validate._timestamps(pa.array(texts), status, want_text=True)
+    for i, text in enumerate(texts):
+        try:
+            parsed = datetime.fromisoformat(text.strip())
+        except ValueError:
+            assert status[i] == validate.INVALID, text
+            continue
+        expected = int(parsed.replace(tzinfo=parsed.tzinfo or UTC).timestamp() // 1)
+        assert (status[i], epoch[i]) == (validate.OK, expected), text
+        assert canonical[i].as_py() == datetime.fromtimestamp(expected, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- features -----------------------------------------------------------------------------
@@ -282,6 +303,7 @@ def test_output_keys_depend_on_source_key_and_version_only():
     ({"FAILURE_QUEUE_URL": "https://q", "PROCESSED_PREFIX": "raw/processed/"}, "must not nest"),
     ({"FAILURE_QUEUE_URL": "https://q", "BATCH_BYTES": "lots"}, "BATCH_BYTES must be an integer"),
     ({"FAILURE_QUEUE_URL": "https://q", "PART_BYTES": "1024"}, "PART_BYTES must be between"),
+    ({"FAILURE_QUEUE_URL": "https://q", "BATCH_WORKERS": "0"}, "BATCH_WORKERS must be between"),
 ])
 def test_bad_configuration_fails_at_cold_start_naming_the_variable(env, message):
     with pytest.raises(ConfigError, match=message):
@@ -290,7 +312,8 @@ def test_bad_configuration_fails_at_cold_start_naming_the_variable(env, message)
 
 def test_configuration_defaults():
     config = config_module.from_env({"FAILURE_QUEUE_URL": "https://q"})
-    assert (config.raw_prefix, config.part_bytes, config.batch_bytes) == ("raw/", 8 * 1024 * 1024, 4 * 1024 * 1024)
+    assert (config.raw_prefix, config.part_bytes, config.batch_bytes, config.workers) == \
+        ("raw/", 8 * 1024 * 1024, 2 * 1024 * 1024, 2)
 
 
 def test_rejects_sort_by_line_and_serialise_one_per_line():

@@ -21,7 +21,8 @@ class Config:
     rejected_prefix: str = "rejected/"
     manifest_prefix: str = "manifests/"
     failure_queue_url: str = ""
-    batch_bytes: int = 4 * MIB      # decompressed input per vectorised batch
+    batch_bytes: int = 2 * MIB      # decompressed input per vectorised batch
+    workers: int = 2                # batches processed at once (a Lambda over 1,769 MB has 2+ vCPUs)
     part_bytes: int = 8 * MIB       # multipart part size for outputs (S3 minimum is 5 MiB)
     max_record_bytes: int = 64 * 1024
     object_attempts: int = 3        # whole-object attempts on transient errors
@@ -68,7 +69,8 @@ def from_env(env: dict[str, str] | None = None) -> Config:
     return Config(
         **prefixes,
         failure_queue_url=queue,
-        batch_bytes=_int(env, "BATCH_BYTES", 4 * MIB, 64 * 1024, 64 * MIB),
+        batch_bytes=_int(env, "BATCH_BYTES", 2 * MIB, 64 * 1024, 64 * MIB),
+        workers=_int(env, "BATCH_WORKERS", 2, 1, 16),
         part_bytes=_int(env, "PART_BYTES", 8 * MIB, 5 * MIB, 64 * MIB),
         max_record_bytes=_int(env, "MAX_RECORD_BYTES", 64 * 1024, 1024, MIB),
         object_attempts=_int(env, "OBJECT_ATTEMPTS", 3, 1, 10),

@@ -1,21 +1,36 @@
-"""One batch of lines -> columns of raw values, plus the lines that are not records.
+"""One batch of lines -> Arrow string columns, plus the lines that are not records.
 
-CSV takes a vectorised fast path when the batch has no quotes: every line with the
-header's field count is split in one C-level pass and columns are strided slices.
-Batches with quoted fields go through the csv module. JSON Lines parse a whole batch in
-one json.loads call and fall back to line by line only when some line is malformed.
+Every value reaches validation as text in an Arrow string array, so one columnar
+validator serves both formats:
+- CSV takes the compiled path when the batch has no quotes and is valid UTF-8: numpy
+  screens the lines (blank, oversized, wrong field count) on the raw bytes, and
+  pyarrow's CSV reader splits the rest into columns without a Python object per value.
+  Batches with quoted fields or invalid UTF-8 go line by line through the csv module,
+  so a broken line is that line's problem alone.
+- JSON Lines parse with one json.loads per line (exact line boundaries, C speed); each
+  value is then rendered as text, and a JSON type the field cannot take (a bool for a
+  number, a number for a string) is marked, to be rejected as such.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from trip_features.errors import UnrecognisedFormat
+from trip_features.schema import Schema
+
+_NEWLINE, _COMMA = 10, 44
+# Arrow splits a batch into blocks of this size and parses them on every vCPU the function
+# has (a Lambda above 1,769 MB has two or more); rows keep their order.
+_ARROW_BLOCK = 1 << 20
 
 
 @dataclass
@@ -25,19 +40,40 @@ class Reject:
     reasons: list[str]
 
 
+class _LineSlices(Sequence):
+    """The text of row i, cut from the batch's bytes only when asked (for its reject)."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.data, self.starts, self.ends = data, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        return self.data[self.starts[i]:self.ends[i]].decode("utf-8")
+
+
 @dataclass
 class Parsed:
     """Rows that parsed into fields. `columns[name]` is None when the column is absent."""
 
-    columns: dict[str, list | None]
+    columns: dict[str, pa.StringArray | None]
     lines: np.ndarray              # line number of each row
-    raw: list[str]                 # each row's text, for its reject record if it fails validation
-    typed: bool                    # values may be non-strings (JSON)
+    raw: Sequence[str]             # each row's text, for its reject record if it fails validation
+    typed: bool = False            # JSON: `originals` holds the values as decoded
     rejects: list[Reject] = field(default_factory=list)   # lines that are not parseable records
     blank_lines: int = 0
+    wrong_type: dict[str, np.ndarray] = field(default_factory=dict)  # JSON values of a type the field refuses
+    originals: dict[str, list] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.raw)
+
+    def shown(self, name: str, i: int) -> object:
+        """Row i's value of a column as the input spelled it, for a reject's reason."""
+        if self.typed:
+            return self.originals[name][i]
+        return self.columns[name][i].as_py()
 
 
 @dataclass(frozen=True)
@@ -66,16 +102,24 @@ def parse_header(line: str, field_names: tuple[str, ...], required: tuple[str, .
     return CsvHeader(names, {n: names.index(n) for n in field_names if n in names})
 
 
-def _lines(data: bytes, first_line: int, max_record_bytes: int
-           ) -> tuple[list[str], np.ndarray, list[Reject], int]:
-    """Decode and split; invalid UTF-8, oversized and blank lines are taken out here."""
-    rejects: list[Reject] = []
+def _oversized(number: int, line: str, size: int, limit: int) -> Reject:
+    return Reject(number, line[:200], [f"record is {size} bytes, over the {limit}-byte limit "
+                                       "(first 200 characters kept)"])
+
+
+def _normalise_newlines(data: bytes) -> bytes:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
+    return data[:-1] if data.endswith(b"\n") else data
+
+
+def _lines(data: bytes, first_line: int, max_record_bytes: int
+           ) -> tuple[list[str], np.ndarray, list[Reject], int]:
+    """Decode and split line by line; invalid UTF-8, oversized and blank lines are taken out here."""
+    rejects: list[Reject] = []
     if not data:
         return [], np.zeros(0, dtype=np.int64), rejects, 0
-    if data.endswith(b"\n"):
-        data = data[:-1]
+    data = _normalise_newlines(data)  # b"\n" is one blank line, b"" none
     try:
         lines = data.decode("utf-8").split("\n")
         numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
@@ -90,17 +134,15 @@ def _lines(data: bytes, first_line: int, max_record_bytes: int
                                       [f"not valid UTF-8 ({err.reason} at byte {err.start})"]))
         numbers = np.asarray(keep, dtype=np.int64)
     blank = 0
-    # Cheap screens first; the exact per-line pass runs only when one of them fires.
-    if "" in lines or max(map(len, lines), default=0) * 4 > max_record_bytes:
+    # Cheap screens first (C-level loops); the exact per-line pass runs only when one fires.
+    if not all(map(str.strip, lines)) or max(map(len, lines), default=0) * 4 > max_record_bytes:
         kept, kept_numbers = [], []
         for line, number in zip(lines, numbers.tolist(), strict=True):
             size = len(line.encode())
             if not line.strip():
                 blank += 1
             elif size > max_record_bytes:
-                rejects.append(Reject(number, line[:200],
-                                      [f"record is {size} bytes, over the {max_record_bytes}-byte "
-                                       "limit (first 200 characters kept)"]))
+                rejects.append(_oversized(number, line, size, max_record_bytes))
             else:
                 kept.append(line)
                 kept_numbers.append(number)
@@ -116,38 +158,116 @@ def _csv_row(line: str) -> list[str] | None:
     return rows[0] if len(rows) == 1 else None
 
 
+def _width_reject(number: int, line: str, expected: int, got: int) -> Reject:
+    why = "malformed CSV quoting" if got < 0 else f"expected {expected} fields, got {got}"
+    return Reject(number, line, [why])
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def parse_csv(data: bytes, first_line: int, header: CsvHeader, max_record_bytes: int) -> Parsed:
+    # A quote may need the csv module's rules, and Arrow would end a row at a lone CR.
+    lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
+    if b'"' not in data and not lone_cr and (data.isascii() or _is_utf8(data)):
+        return _parse_csv_compiled(data, first_line, header, max_record_bytes)
+    return _parse_csv_by_line(data, first_line, header, max_record_bytes)
+
+
+def _parse_csv_by_line(data: bytes, first_line: int, header: CsvHeader, max_record_bytes: int) -> Parsed:
     lines, numbers, rejects, blank = _lines(data, first_line, max_record_bytes)
-    width = header.width
-    rows: list[list[str]] | None = None
-    if b'"' in data:
-        # One reader per line: a record never spans lines here, so an unbalanced quote
-        # is that line's problem, not a reason to swallow the next one.
-        rows = [_csv_row(line) for line in lines]
-        widths = [len(r) if r is not None else -1 for r in rows]
-    else:
-        widths = [c + 1 for c in map(str.count, lines, repeat(",", len(lines)))]
-    if widths.count(width) != len(widths):
-        keep = np.asarray(widths, dtype=np.int64) == width
-        for i in np.flatnonzero(~keep).tolist():
-            why = "malformed CSV quoting" if widths[i] < 0 else f"expected {width} fields, got {widths[i]}"
-            rejects.append(Reject(int(numbers[i]), lines[i], [why]))
-        lines = [line for line, ok in zip(lines, keep.tolist(), strict=True) if ok]
-        if rows is not None:
-            rows = [r for r, ok in zip(rows, keep.tolist(), strict=True) if ok]
-        numbers = numbers[keep]
-    columns: dict[str, list | None] = {}
-    if rows is None:
-        flat = ",".join(lines).split(",") if lines else []
-        for name, pos in header.index.items():
-            columns[name] = flat[pos::width]
-    else:
-        for name, pos in header.index.items():
-            columns[name] = [r[pos] for r in rows]
-    return Parsed(columns, numbers, lines, typed=False, rejects=rejects, blank_lines=blank)
+    rows = [_csv_row(line) for line in lines]
+    keep = [r is not None and len(r) == header.width for r in rows]
+    for i in (i for i, ok in enumerate(keep) if not ok):
+        rejects.append(_width_reject(int(numbers[i]), lines[i], header.width,
+                                     -1 if rows[i] is None else len(rows[i])))
+    rows = [r for r, ok in zip(rows, keep, strict=True) if ok]
+    lines = [line for line, ok in zip(lines, keep, strict=True) if ok]
+    columns = {name: pa.array([r[pos] for r in rows], type=pa.string()) for name, pos in header.index.items()}
+    return Parsed(columns, numbers[np.asarray(keep, dtype=bool)], lines, rejects=rejects, blank_lines=blank)
 
 
-def parse_jsonl(data: bytes, first_line: int, field_names: tuple[str, ...], max_record_bytes: int) -> Parsed:
+def _parse_csv_compiled(data: bytes, first_line: int, header: CsvHeader, max_record_bytes: int) -> Parsed:
+    """Quote-free, valid UTF-8, no lone CR: screen lines with numpy on the bytes, split columns
+    with pyarrow.
+
+    Arrow parses every line of the header's width (it skips the others, which numpy
+    already found); the few oversized ones among them are dropped from the table after.
+    """
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    if not data:
+        return Parsed({n: pa.array([], pa.string()) for n in header.index}, np.zeros(0, dtype=np.int64), [])
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == _NEWLINE)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas_before_end = np.searchsorted(np.flatnonzero(buf == _COMMA), ends)
+    widths = np.diff(commas_before_end, prepend=0) + 1
+    numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
+    parsed_by_arrow = widths == header.width
+    keep = parsed_by_arrow & (ends - starts <= max_record_bytes)
+    rejects: list[Reject] = []
+    blank = 0
+    for i in np.flatnonzero(~keep).tolist():  # the few lines that are not records
+        raw = data[starts[i]:ends[i]]
+        line = raw.decode("utf-8")
+        if not line.strip():
+            blank += 1
+        elif len(raw) > max_record_bytes:
+            rejects.append(_oversized(int(numbers[i]), line, len(raw), max_record_bytes))
+        else:
+            rejects.append(_width_reject(int(numbers[i]), line, header.width, int(widths[i])))
+    columns = {name: pa.array([], pa.string()) for name in header.index}
+    if parsed_by_arrow.any():
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(column_names=list(header.names), block_size=_ARROW_BLOCK),
+            parse_options=pa_csv.ParseOptions(quote_char=False, invalid_row_handler=_skip),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=list(header.index), strings_can_be_null=False,
+                column_types=dict.fromkeys(header.index, pa.string())))
+        if table.num_rows != int(parsed_by_arrow.sum()):  # a bug, never a silent misalignment
+            raise AssertionError(f"Arrow parsed {table.num_rows} rows where {int(parsed_by_arrow.sum())} "
+                                 "lines have the header's width")
+        if not keep.all():
+            table = table.filter(pa.array(keep[parsed_by_arrow]))
+        columns = {name: table.column(name).combine_chunks() for name in header.index}
+    return Parsed(columns, numbers[keep], _LineSlices(data, starts[keep], ends[keep]),
+                  rejects=rejects, blank_lines=blank)
+
+
+def _skip(_row) -> str:
+    return "skip"  # lines of another width: numpy has already made their reject records
+
+
+def _as_text(values: list, kind: str) -> tuple[pa.StringArray, np.ndarray]:
+    """JSON values -> text for the validator, and which values are of a type the field refuses.
+
+    Strings stay as they are (a number may be sent as "12"); numbers are spelled as
+    Python spells them; null is a missing value; anything else is the wrong type.
+    """
+    texts: list[str | None] = []
+    wrong = np.zeros(len(values), dtype=bool)
+    numeric = kind in ("integer", "number")
+    for i, v in enumerate(values):
+        if v is None or v.__class__ is str:
+            texts.append(v)
+        elif numeric and v.__class__ in (int, float):
+            texts.append(repr(v))
+        else:
+            texts.append(None)
+            wrong[i] = True
+    return pa.array(texts, type=pa.string()), wrong
+
+
+def parse_jsonl(data: bytes, first_line: int, schema: Schema, max_record_bytes: int) -> Parsed:
     lines, numbers, rejects, blank = _lines(data, first_line, max_record_bytes)
     objs: list | None = None
     try:  # one json.loads per line: exact line boundaries, C speed
@@ -176,9 +296,12 @@ def parse_jsonl(data: bytes, first_line: int, field_names: tuple[str, ...], max_
                 continue
             objs.append(obj)
             keep.append(True)
-        mask = np.asarray(keep, dtype=bool)
         lines = [line for line, ok in zip(lines, keep, strict=True) if ok]
-        numbers = numbers[mask]
+        numbers = numbers[np.asarray(keep, dtype=bool)]
     objs = objs or []
-    columns: dict[str, list | None] = {name: [o.get(name) for o in objs] for name in field_names}
-    return Parsed(columns, numbers, lines, typed=True, rejects=rejects, blank_lines=blank)
+    originals = {spec.name: [o.get(spec.name) for o in objs] for spec in schema.fields}
+    columns, wrong_type = {}, {}
+    for spec in schema.fields:
+        columns[spec.name], wrong_type[spec.name] = _as_text(originals[spec.name], spec.type)
+    return Parsed(columns, numbers, lines, typed=True, rejects=rejects, blank_lines=blank,
+                  wrong_type=wrong_type, originals=originals)

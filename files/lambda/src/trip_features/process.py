@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +24,7 @@ from trip_features.schema import Schema
 from trip_features.writer import S3Writer
 
 READ_CHUNK = 1024 * 1024
+READ_AHEAD_CHUNKS = 8  # downloaded while the previous batch is processed
 MANIFEST_VERSION = 1
 _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
                     "InternalError", "ServiceUnavailable", "503", "500", "502", "504"}
@@ -115,10 +118,14 @@ def process_object(s3, ref: ObjectRef, config: Config, schema: Schema, *,
     processed = S3Writer(s3, ref.bucket, keys["processed"], config.part_bytes, "text/csv")
     rejected = S3Writer(s3, ref.bucket, keys["rejected"], config.part_bytes, "application/x-ndjson")
     try:
-        result = process_stream(_counting(obj["Body"], stats), config, schema, processed, rejected)
+        chunks = reader.read_ahead(_counting(obj["Body"], stats), READ_AHEAD_CHUNKS)
+        result = process_stream(chunks, config, schema, processed, rejected)
         counts = result["counts"]
-        outputs = {"processed": processed.close() if counts["records_out"] else None,
-                   "rejected": rejected.close()}
+        # Both uploads finish at once: the tail after the last batch is the longer one, not the sum.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-close") as pool:
+            rejected_out = pool.submit(rejected.close)
+            processed_out = processed.close() if counts["records_out"] else None
+            outputs = {"processed": processed_out, "rejected": rejected_out.result()}
     except BaseException:
         processed.abort()
         rejected.abort()
@@ -145,62 +152,99 @@ def process_object(s3, ref: ObjectRef, config: Config, schema: Schema, *,
     return manifest
 
 
+@dataclass(frozen=True)
+class _BatchResult:
+    features: bytes
+    rejects: bytes
+    records: int
+    out: int
+    rejected: int
+    blank_lines: int
+
+
+def _process_batch(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
+                   config: Config, schema: Schema) -> _BatchResult:
+    """One batch of whole lines -> its feature CSV and reject lines (runs on a worker thread)."""
+    if fmt == "csv":
+        parsed = parse.parse_csv(data, first_line, header, config.max_record_bytes)
+    else:
+        parsed = parse.parse_jsonl(data, first_line, schema, config.max_record_bytes)
+    checked = validate.validate(parsed, schema) if len(parsed) else None
+    bad = transform.rejects(parsed, checked)
+    good = int(checked.ok.sum()) if checked is not None else 0
+    return _BatchResult(
+        features=transform.to_csv(transform.features(checked, schema), schema) if good else b"",
+        rejects=transform.rejects_to_jsonl(bad) if bad else b"",
+        records=len(parsed) + len(parsed.rejects), out=good, rejected=len(bad), blank_lines=parsed.blank_lines)
+
+
 def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, processed, rejected) -> dict:
     """The pure core: raw object bytes in, feature CSV and reject lines out to two sinks
     (anything with write(bytes)). Returns the counts, the detected format and compression.
-    Every record read is counted exactly once as processed or rejected."""
+    Every record read is counted exactly once as processed or rejected.
+
+    Framing (format, header, line numbers) is sequential; the batches themselves are
+    processed by `config.workers` threads (Arrow and numpy release the GIL), at most one
+    more batch in flight than workers, and written strictly in input order.
+    """
     counts = {"records_in": 0, "records_out": 0, "records_rejected": 0, "blank_lines": 0, "header_lines": 0}
     fmt: str | None = None
     header: parse.CsvHeader | None = None
     first = next(chunks, b"")
     compression = "gzip" if first.startswith(reader.GZIP_MAGIC) else "none"
     content = reader.decompress(_chain(first, chunks))
-    for item in reader.line_batches(content, config.batch_bytes, config.max_record_bytes):
-        if isinstance(item, reader.Oversized):
-            if fmt is None:
-                raise UnrecognisedFormat(f"line {item.line} is {item.length} bytes before any record "
-                                         "was recognised: not CSV or JSON Lines")
-            counts["records_in"] += 1
-            counts["records_rejected"] += 1
-            reject = parse.Reject(item.line, item.head.decode("utf-8", "backslashreplace"),
-                                  [f"record is {item.length} bytes, over the {config.max_record_bytes}-byte "
-                                   "limit (first 200 bytes kept)"])
-            rejected.write(transform.rejects_to_jsonl([reject]))
-            continue
-        data, first_line = item.data, item.first_line
-        while fmt is None and data:
-            line, rest = _split_first_line(data)
-            if not line.strip():
-                counts["blank_lines"] += 1
-                data, first_line = rest, first_line + 1
-                continue
-            fmt = parse.detect_format(line.decode("utf-8", "replace"))
-            processed.write(transform.header(schema))
-            if fmt == "csv":
-                try:
-                    text = line.decode("utf-8").rstrip("\r")
-                except UnicodeDecodeError:
-                    raise UnrecognisedFormat("the CSV header is not valid UTF-8") from None
-                header = parse.parse_header(text, schema.field_names, schema.required_names)
-                counts["header_lines"] = 1
-                data, first_line = rest, first_line + 1
-        if not data:
-            continue
-        if fmt == "csv":
-            parsed = parse.parse_csv(data, first_line, header, config.max_record_bytes)
-        else:
-            parsed = parse.parse_jsonl(data, first_line, schema.field_names, config.max_record_bytes)
-        checked = validate.validate(parsed.columns, len(parsed), parsed.typed, schema) if len(parsed) else None
-        bad = transform.rejects(parsed, checked)
-        good = int(checked.ok.sum()) if checked is not None else 0
-        if good:
-            processed.write(transform.to_csv(transform.features(checked, schema), schema))
-        if bad:
-            rejected.write(transform.rejects_to_jsonl(bad))
-        counts["records_in"] += len(parsed) + len(parsed.rejects)
-        counts["records_out"] += good
-        counts["records_rejected"] += len(bad)
-        counts["blank_lines"] += parsed.blank_lines
+    in_flight: deque[Future] = deque()
+
+    def drain(keep: int) -> None:
+        while len(in_flight) > keep:
+            done: _BatchResult = in_flight.popleft().result()
+            processed.write(done.features)
+            rejected.write(done.rejects)
+            counts["records_in"] += done.records
+            counts["records_out"] += done.out
+            counts["records_rejected"] += done.rejected
+            counts["blank_lines"] += done.blank_lines
+
+    with ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="batch") as pool:
+        try:
+            for item in reader.line_batches(content, config.batch_bytes, config.max_record_bytes):
+                if isinstance(item, reader.Oversized):
+                    if fmt is None:
+                        raise UnrecognisedFormat(f"line {item.line} is {item.length} bytes before any record "
+                                                 "was recognised: not CSV or JSON Lines")
+                    drain(0)  # its reject goes between the batches before and after it
+                    counts["records_in"] += 1
+                    counts["records_rejected"] += 1
+                    reject = parse.Reject(item.line, item.head.decode("utf-8", "backslashreplace"),
+                                          [f"record is {item.length} bytes, over the {config.max_record_bytes}-byte "
+                                           "limit (first 200 bytes kept)"])
+                    rejected.write(transform.rejects_to_jsonl([reject]))
+                    continue
+                data, first_line = item.data, item.first_line
+                while fmt is None and data:
+                    line, rest = _split_first_line(data)
+                    if not line.strip():
+                        counts["blank_lines"] += 1
+                        data, first_line = rest, first_line + 1
+                        continue
+                    fmt = parse.detect_format(line.decode("utf-8", "replace"))
+                    processed.write(transform.header(schema))
+                    if fmt == "csv":
+                        try:
+                            text = line.decode("utf-8").rstrip("\r")
+                        except UnicodeDecodeError:
+                            raise UnrecognisedFormat("the CSV header is not valid UTF-8") from None
+                        header = parse.parse_header(text, schema.field_names, schema.required_names)
+                        counts["header_lines"] = 1
+                        data, first_line = rest, first_line + 1
+                if not data:
+                    continue
+                in_flight.append(pool.submit(_process_batch, data, first_line, fmt, header, config, schema))
+                drain(config.workers)
+            drain(0)
+        finally:
+            for future in in_flight:  # on an error: drop what has not started
+                future.cancel()
     if counts["records_in"] != counts["records_out"] + counts["records_rejected"]:
         raise AssertionError(f"record accounting is off: {counts}")  # a bug: never write such a manifest
     return {"counts": counts, "format": fmt, "compression": compression}

@@ -8,6 +8,8 @@ half-processed.
 
 from __future__ import annotations
 
+import queue
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +38,50 @@ class Oversized:
     line: int
     head: bytes
     length: int
+
+
+_END = object()
+
+
+def read_ahead(chunks: Iterable[bytes], depth: int) -> Iterator[bytes]:
+    """Pull `chunks` on a background thread, at most `depth` chunks ahead of the consumer,
+    so network reads overlap processing. An error while reading is raised to the consumer,
+    in order; a consumer that stops early stops the reader."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+        except BaseException as err:  # noqa: BLE001 (handed to the consumer and raised there)
+            put(err)
+            return
+        put(_END)
+
+    reader = threading.Thread(target=pump, name="s3-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)  # a read in flight ends at its socket timeout; the thread is a daemon
 
 
 def _first_bytes(chunks: Iterator[bytes], need: int) -> bytes:

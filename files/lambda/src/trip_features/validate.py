@@ -1,35 +1,39 @@
-"""Columns of raw values -> typed numpy columns, plus every reason each row fails.
+"""Arrow string columns -> typed columns, plus every reason each row fails.
 
-Each check runs on a whole column at once (numpy) and only the rows that fail are
-visited one by one, to attach their reasons. A column whose fast conversion fails
-(an empty cell, a word in a number column) is converted value by value, that column
-and batch only.
+Each check runs on a whole column at once in compiled code (Arrow compute kernels for
+trimming, case, regular expressions and number parsing; numpy for the timestamp
+arithmetic and the ranges). Only the rows that fail are visited one by one, to attach
+their reasons, and so are timestamps in a spelling the vectorised parser does not take.
 """
 
 from __future__ import annotations
 
-import re
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import compress
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from trip_features.parse import Parsed
 from trip_features.schema import Field, Schema
 
 OK, MISSING, INVALID = 0, 1, 2
+# A plain decimal, the only spelling of a number accepted from text.
+_DECIMAL = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
+# YYYY-MM-DDTHH:MM:SS, then nothing (UTC), Z, or an offset +HH:MM.
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "Z"}
-_EDGE_SPACE = re.compile(r"\n[ \t]|[ \t]\n")
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_KIND = {"integer": "an integer", "number": "a number", "timestamp": "an ISO 8601 timestamp",
+         "string": "a string"}
 
 
 @dataclass
 class Validated:
-    values: dict[str, object]       # numpy arrays for numbers/timestamps, object arrays for strings
-    pickup_text: np.ndarray         # pickup_at normalised to YYYY-MM-DDTHH:MM:SSZ
+    values: dict[str, object]       # numpy arrays for numbers and timestamps, Arrow arrays for strings
+    pickup_text: pa.StringArray     # pickup_at normalised to YYYY-MM-DDTHH:MM:SSZ
     ok: np.ndarray
     reasons: dict[int, list[str]]
 
@@ -37,6 +41,11 @@ class Validated:
 def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _np(mask: pa.Array) -> np.ndarray:
+    """An Arrow boolean array as numpy, null as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
 def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -49,212 +58,140 @@ def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return era * 146097 + doe - 719468
 
 
-def _is_str_column(col: list) -> bool:
-    return set(map(type, col)) == {str}
-
-
-def _has_edge_space(col: list[str]) -> bool:
-    """Whether any value has leading/trailing whitespace, in one regex pass over the column."""
-    return _EDGE_SPACE.search("\n" + "\n".join(col) + "\n") is not None
-
-
-_NOT_A_DECIMAL = re.compile(r"^(?![ \t]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?[ \t]*$).*$", re.M)
-
-
-def _floats_around_bad_values(col: list[str]) -> np.ndarray | None:
-    """Convert a text column in C, after one regex pass found the few values that are not
-    plain decimals (they become NaN here and are classified by the caller)."""
-    joined = "\n".join(col)
-    bad_starts = [m.start() for m in _NOT_A_DECIMAL.finditer(joined)]
-    if len(bad_starts) > len(col) // 10:
-        return None  # mostly bad: value by value is as fast and simpler
-    ends = np.cumsum(np.fromiter(map(len, col), dtype=np.int64, count=len(col)) + 1)
-    clean = list(col)
-    for i in np.searchsorted(ends, np.asarray(bad_starts, dtype=np.int64), side="right").tolist():
-        clean[i] = "nan"
-    try:
-        return np.array(clean, dtype=np.float64)
-    except ValueError:
-        return None
-
-
-def _to_float(value, _float=float, _nan=float("nan")) -> float:
-    try:
-        return _float(value)
-    except (ValueError, TypeError):
-        return _nan
-
-
-def _numbers(col: list | None, n: int, typed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """float64 values and a status per row (OK / MISSING / INVALID).
-
-    Fast path: one C-level conversion of the whole column. When a batch holds a bad
-    value, the column is converted value by value and only the NaNs are classified.
-    """
-    status = np.zeros(n, dtype=np.int8)
+def _status(col: pa.StringArray | None, n: int, wrong_type: np.ndarray | None) -> np.ndarray:
+    """OK, or MISSING (absent column, JSON null), or INVALID (a JSON type the field refuses)."""
     if col is None:
-        return np.full(n, np.nan), np.full(n, MISSING, dtype=np.int8)
-    kinds = set(map(type, col)) if typed else {str}
-    if kinds <= {int, float, str} and (kinds <= {int, float} or str in kinds):
-        try:
-            values = np.array(col, dtype=np.float64)
-        except (ValueError, TypeError):
-            values = None
-        if values is None and not typed and "" in col:  # empty cells: the common bad value
-            try:
-                values = np.array([v or "nan" for v in col], dtype=np.float64)
-            except ValueError:
-                values = None
-        if values is None and not typed:
-            values = _floats_around_bad_values(col)
-        if values is None:
-            values = np.fromiter(map(_to_float, col), dtype=np.float64, count=n)
-    else:  # JSON null / true / lists: converted one by one, bools refused below
-        values = np.fromiter(map(_to_float, col), dtype=np.float64, count=n)
-    if bool in kinds:
-        for i, v in enumerate(col):
-            if v.__class__ is bool:
-                values[i] = np.nan
-    for i in np.flatnonzero(~np.isfinite(values)).tolist():
-        v = col[i]
-        status[i] = MISSING if v is None or (v.__class__ is str and not v.strip()) else INVALID
-    return values, status
+        return np.full(n, MISSING, dtype=np.int8)
+    status = np.zeros(n, dtype=np.int8)
+    if col.null_count:
+        status[_np(col.is_null())] = MISSING
+    if wrong_type is not None:
+        status[wrong_type] = INVALID
+    return status
 
 
-def _timestamps(col: list | None, n: int, typed: bool, want_text: bool = False
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Epoch seconds, status, and (want_text) the canonical text of each value, None when
-    every value already is canonical.
+def _numbers(col: pa.StringArray | None, status: np.ndarray) -> np.ndarray:
+    """float64 values; blanks become MISSING, anything but a finite plain decimal INVALID."""
+    if col is None:
+        return np.full(len(status), np.nan)
+    text = pc.utf8_trim_whitespace(col)
+    blank = pc.equal(pc.binary_length(text), 0)
+    present = pc.if_else(blank, pa.scalar(None, pa.string()), text)
+    try:  # one C pass when every value is a number, the usual case
+        values = pc.cast(present, pa.float64())
+    except pa.ArrowInvalid:  # some are not: screen with the decimal grammar, then convert the rest
+        decimal = pc.match_substring_regex(present, _DECIMAL)
+        values = pc.cast(pc.if_else(decimal, present, pa.scalar(None, pa.string())), pa.float64())
+    values = values.to_numpy(zero_copy_only=False)
+    status[(status == OK) & _np(blank)] = MISSING
+    status[(status == OK) & ~np.isfinite(values)] = INVALID
+    return values
 
-    Values spelled YYYY-MM-DDTHH:MM:SSZ are parsed as one byte matrix in numpy; other
-    spellings (offsets, no zone, fractions) go through datetime.fromisoformat.
+
+def _fixed_width_rows(col: pa.StringArray, rows: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Bytes start:stop of each of `rows` (all at least `stop` long) as a uint8 matrix."""
+    part = pc.binary_slice(col.cast(pa.binary()).take(pa.array(rows)), start, stop)
+    first = part.offset * 4
+    offset0 = int(np.frombuffer(part.buffers()[1], dtype=np.int32, count=1, offset=first)[0])
+    width = stop - start
+    return np.frombuffer(part.buffers()[2], dtype=np.uint8, count=len(rows) * width,
+                         offset=offset0).reshape(len(rows), width)
+
+
+def _timestamps(col: pa.StringArray | None, status: np.ndarray, want_text: bool = False
+                ) -> tuple[np.ndarray, pa.StringArray | None]:
+    """Epoch seconds (status updated in place) and, if asked, each value's canonical text.
+
+    YYYY-MM-DDTHH:MM:SS with nothing, Z or +HH:MM after it is parsed for the whole
+    column at once from the bytes; other ISO 8601 spellings (fractions, a space for T)
+    go through datetime.fromisoformat, value by value.
     """
+    n = len(status)
     epoch = np.zeros(n, dtype=np.int64)
-    status = np.zeros(n, dtype=np.int8)
     if col is None:
-        return epoch, np.full(n, MISSING, dtype=np.int8), None
+        return epoch, None
+    lengths = pc.fill_null(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
+    candidate = (status == OK) & ((lengths == 19) | (lengths == 20) | (lengths == 25))
+    rows = np.flatnonzero(candidate)
     fast = np.zeros(n, dtype=bool)
-    if n and (not typed or _is_str_column(col)):
-        lengths = np.fromiter(map(len, col), dtype=np.int64, count=n)
-        candidate = lengths == 20
-        picked = col if candidate.all() else list(compress(col, candidate.tolist()))
+    if len(rows):
+        codes = _fixed_width_rows(col, rows, 0, 19)
+        size = lengths[rows]
+        ok = np.ones(len(rows), dtype=bool)
+        for pos, char in _SEPARATORS.items():
+            ok &= codes[:, pos] == ord(char)
+        digits = codes[:, _DIGITS] - np.uint8(48)  # wraps: any non-digit byte becomes > 9
+        ok &= (digits <= 9).all(axis=1)
+        zulu = size == 20
+        if zulu.any():
+            ok[zulu] &= _fixed_width_rows(col, rows[zulu], 19, 20)[:, 0] == ord("Z")
+        offset = np.zeros(len(rows), dtype=np.int64)
+        zoned = size == 25
+        if zoned.any():
+            tail = _fixed_width_rows(col, rows[zoned], 19, 25)
+            zone_digits = tail[:, [1, 2, 4, 5]] - np.uint8(48)
+            ok[zoned] &= (((tail[:, 0] == ord("+")) | (tail[:, 0] == ord("-"))) & (tail[:, 3] == ord(":"))
+                          & (zone_digits <= 9).all(axis=1))
+            hours, minutes = (zone_digits[:, 0::2].astype(np.int64) * 10 + zone_digits[:, 1::2]).T
+            ok[zoned] &= (hours < 24) & (minutes < 60)
+            offset[zoned] = np.where(tail[:, 0] == ord("-"), -1, 1) * (hours * 3600 + minutes * 60)
+        digits = digits.astype(np.int32)
+        y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+        mo, d, hh, mi, ss = (digits[:, 4::2] * 10 + digits[:, 5::2]).T
+        month_ok = (mo >= 1) & (mo <= 12)
+        leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+        dim = _DAYS_IN_MONTH[np.where(month_ok, mo, 0)] + ((mo == 2) & leap)
+        valid = month_ok & (d >= 1) & (d <= dim) & (hh < 24) & (mi < 60) & (ss < 60)
+        fast[rows[ok]] = True
+        status[rows[ok & ~valid]] = INVALID
+        seconds = days_from_civil(y.astype(np.int64), mo, d) * 86400 + (hh * 3600 + mi * 60 + ss) - offset
+        epoch[rows] = np.where(ok & valid, seconds, 0)
+    slow = np.flatnonzero(~fast & (status == OK))
+    for i in slow.tolist():
+        text = col[i].as_py().strip()
+        if not text:
+            status[i] = MISSING
+            continue
         try:
-            raw = "".join(picked).encode("ascii")
-        except UnicodeEncodeError:
-            raw = None
-        if raw is not None and picked:
-            codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(picked), 20)
-            ok = np.ones(len(picked), dtype=bool)
-            for pos, char in _SEPARATORS.items():
-                ok &= codes[:, pos] == ord(char)
-            digits = codes[:, _DIGITS].astype(np.int64) - 48
-            ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-            y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-            mo = digits[:, 4] * 10 + digits[:, 5]
-            d = digits[:, 6] * 10 + digits[:, 7]
-            hh = digits[:, 8] * 10 + digits[:, 9]
-            mi = digits[:, 10] * 10 + digits[:, 11]
-            ss = digits[:, 12] * 10 + digits[:, 13]
-            month_ok = (mo >= 1) & (mo <= 12)
-            leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-            dim = _DAYS_IN_MONTH[np.where(month_ok, mo, 0)] + ((mo == 2) & leap)
-            valid = month_ok & (d >= 1) & (d <= dim) & (hh < 24) & (mi < 60) & (ss < 60)
-            idx = np.flatnonzero(candidate)
-            fast[idx[ok]] = True
-            status[idx[ok & ~valid]] = INVALID
-            epoch[idx] = np.where(ok & valid, days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss, 0)
-    slow = np.flatnonzero(~fast)
-    canonical = None
-    if len(slow):
-        canonical = np.array(col, dtype=object) if want_text else None
-        for i in slow.tolist():
-            v = col[i]
-            if v is None or (v.__class__ is str and not v.strip()):
-                status[i] = MISSING
-                continue
-            if v.__class__ is not str:
-                status[i] = INVALID
-                continue
-            try:
-                parsed = datetime.fromisoformat(v.strip())
-            except ValueError:
-                status[i] = INVALID
-                continue
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            seconds = parsed.timestamp()
-            epoch[i] = int(seconds // 1)
-            if want_text:
-                canonical[i] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch[i]))
-    return epoch, status, canonical
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            status[i] = INVALID
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        epoch[i] = int(parsed.timestamp() // 1)
+    if not want_text:
+        return epoch, None
+    respell = (status == OK) & ~(fast & (lengths == 20))  # every other valid spelling becomes ...Z
+    if not respell.any():
+        return epoch, col
+    # Arrow spells a timestamp "YYYY-MM-DD HH:MM:SS" (fast, unlike its strftime): make it ISO, Z.
+    spaced = pc.cast(pa.array(epoch[respell], pa.timestamp("s")), pa.string())
+    texts = pc.binary_join_element_wise(pc.replace_substring(spaced, " ", "T"), "Z", "")
+    return epoch, pc.replace_with_mask(col, pa.array(respell), texts)
 
 
-def _normalise(v, lowercase: bool):
-    if v.__class__ is not str:
-        return v
-    v = v.strip()
-    return v.lower() if lowercase else v
-
-
-def _strings(col: list | None, n: int, spec: Field, typed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Normalised values (object array), status, and a mask of values breaking enum/pattern."""
-    status = np.zeros(n, dtype=np.int8)
-    rule = np.zeros(n, dtype=bool)
+def _strings(col: pa.StringArray | None, status: np.ndarray, spec: Field) -> tuple[pa.StringArray, np.ndarray]:
+    """Normalised values (trimmed, lowercased if the schema says so) and a mask of values
+    breaking the enum or pattern; blanks become MISSING."""
+    n = len(status)
     if col is None:
-        return np.full(n, spec.default, dtype=object), np.full(n, MISSING, dtype=np.int8), rule
-    values = np.empty(n, dtype=object)
-    all_str = not typed or _is_str_column(col)
-    if all_str and spec.pattern is not None and _all_match(col, spec.pattern):
-        values[:] = col  # the pattern admits no blanks and no surrounding spaces: nothing to normalise
-        return values, status, rule
-    if all_str and spec.enum is not None:
-        # Categorical: decide once per distinct spelling, then map the column.
-        decided = {v: _normalise(v, spec.lowercase) for v in set(col)}
-        values[:] = list(map(decided.__getitem__, col))
-    elif spec.lowercase or not all_str:
-        values[:] = [_normalise(v, spec.lowercase) for v in col]
-    elif _has_edge_space(col):
-        values[:] = [v.strip() for v in col]
-    else:
-        values[:] = col
-    if not all_str or "" in values.tolist():
-        for i, v in enumerate(values):
-            if v is None or v == "":
-                status[i] = MISSING
-            elif v.__class__ is not str:
-                status[i] = INVALID
-    present = status == OK
+        return pa.nulls(n, pa.string()), np.zeros(n, dtype=bool)
+    text = pc.utf8_trim_whitespace(col)
+    if spec.lowercase:
+        text = pc.utf8_lower(text)
+    status[(status == OK) & _np(pc.equal(pc.binary_length(text), 0))] = MISSING
+    rule = np.zeros(n, dtype=bool)
     if spec.enum is not None:
-        outside = {v for v in set(values[present].tolist()) if v not in spec.enum} if all_str else None
-        if outside is None:
-            rule = present & np.fromiter((v.__class__ is str and v not in spec.enum for v in values),
-                                         dtype=bool, count=n)
-        elif outside:
-            rule = present & np.fromiter((v in outside for v in values), dtype=bool, count=n)
+        rule |= ~_np(pc.is_in(text, value_set=pa.array(sorted(spec.enum), pa.string())))
     if spec.pattern is not None:
-        rule |= present & _pattern_mismatch(values, present, spec.pattern)
-    return values, status, rule
+        inner = spec.pattern.pattern.removeprefix("^").removesuffix("$")
+        rule |= ~_np(pc.match_substring_regex(text, f"^(?:{inner})$"))
+    return text, rule & (status == OK)
 
 
-def _all_match(col: list[str], pattern) -> bool:
-    inner = pattern.pattern.removeprefix("^").removesuffix("$")
-    joined = "\n".join(col)
-    return joined.count("\n") == len(col) - 1 and re.fullmatch(f"(?:{inner}\n)*(?:{inner})", joined) is not None
-
-
-def _pattern_mismatch(values: np.ndarray, present: np.ndarray, pattern) -> np.ndarray:
-    """One regex pass over the joined column; value by value only if some value fails."""
-    items = values[present].tolist()
-    inner = pattern.pattern.removeprefix("^").removesuffix("$")
-    joined = "\n".join(items)
-    if joined.count("\n") == len(items) - 1 and \
-            re.fullmatch(f"(?:{inner}\n)*(?:{inner})", joined) is not None:
-        return np.zeros(len(values), dtype=bool)
-    return np.fromiter((v.__class__ is str and pattern.fullmatch(v) is None for v in values),
-                       dtype=bool, count=len(values))
-
-
-def validate(columns: dict[str, list | None], n: int, typed: bool, schema: Schema) -> Validated:
+def validate(parsed: Parsed, schema: Schema) -> Validated:
+    n = len(parsed)
     reasons: dict[int, list[str]] = defaultdict(list)
     values: dict[str, object] = {}
     pickup_text = None
@@ -264,53 +201,57 @@ def validate(columns: dict[str, list | None], n: int, typed: bool, schema: Schem
             reasons[i].append(message(i))
 
     for spec in schema.fields:
-        col = columns.get(spec.name)
         name = spec.name
-        kind = {"integer": "an integer", "number": "a number", "timestamp": "an ISO 8601 timestamp",
-                "string": "a string"}[spec.type]
+        col = parsed.columns.get(name)
+        status = _status(col, n, parsed.wrong_type.get(name))
+        rule = None
         if spec.type in ("integer", "number"):
-            vals, status = _numbers(col, n, typed)
+            vals = _numbers(col, status)
         elif spec.type == "timestamp":
-            vals, status, canonical = _timestamps(col, n, typed, want_text=name == "pickup_at")
+            vals, canonical = _timestamps(col, status, want_text=name == "pickup_at")
             if name == "pickup_at":
-                pickup_text = canonical if canonical is not None else np.array(col, dtype=object)
+                pickup_text = canonical
         else:
-            vals, status, rule = _strings(col, n, spec, typed)
-        flag(status == INVALID, lambda i, c=col, nm=name, k=kind: f"{nm}: not {k}: {_show(c[i])}")
+            vals, rule = _strings(col, status, spec)
+        flag(status == INVALID, lambda i, nm=name, k=_KIND[spec.type]:
+             f"{nm}: not {k}: {_show(parsed.shown(nm, i))}")
         if spec.type == "integer":
             fractional = (status == OK) & (vals != np.floor(vals))
-            flag(fractional, lambda i, c=col, nm=name: f"{nm}: not an integer: {_show(c[i])}")
+            flag(fractional, lambda i, nm=name: f"{nm}: not an integer: {_show(parsed.shown(nm, i))}")
             status[fractional] = INVALID
         missing = status == MISSING
         if spec.required:
             flag(missing, lambda i, nm=name: f"{nm}: required")
         elif spec.default is not None and missing.any():
-            vals[missing] = spec.default
+            if isinstance(vals, np.ndarray):
+                vals[missing] = spec.default
+            else:
+                vals = pc.if_else(pa.array(missing), pa.scalar(spec.default, pa.string()), vals)
             status[missing] = OK
         present = status == OK
-        if spec.type in ("integer", "number", "timestamp"):
+        if rule is None:
             if spec.min is not None:
                 low = present & (vals < spec.min)
-                flag(low, lambda i, c=col, nm=name, s=spec:
-                     f"{nm}: {_show(c[i])} below the minimum {_limit(s, s.min)}")
+                flag(low, lambda i, nm=name, s=spec:
+                     f"{nm}: {_show(parsed.shown(nm, i))} below the minimum {_limit(s, s.min)}")
             if spec.max is not None:
                 high = present & (vals > spec.max)
-                flag(high, lambda i, c=col, nm=name, s=spec:
-                     f"{nm}: {_show(c[i])} above the maximum {_limit(s, s.max)}")
+                flag(high, lambda i, nm=name, s=spec:
+                     f"{nm}: {_show(parsed.shown(nm, i))} above the maximum {_limit(s, s.max)}")
         else:
             allowed = sorted(spec.enum) if spec.enum is not None else None
-            flag(rule & present, lambda i, c=col, nm=name, a=allowed, p=spec.pattern:
-                 f"{nm}: {_show(c[i])} is not one of {a}" if a is not None else
-                 f"{nm}: {_show(c[i])} does not match {p.pattern}")
+            flag(rule & present, lambda i, nm=name, a=allowed, p=spec.pattern:
+                 f"{nm}: {_show(parsed.shown(nm, i))} is not one of {a}" if a is not None else
+                 f"{nm}: {_show(parsed.shown(nm, i))} does not match {p.pattern}")
         values[name] = vals
         values[name + "__ok"] = present
 
-    _rules(values, n, schema, flag)
+    _rules(values, schema, flag)
     ok = np.ones(n, dtype=bool)
     if reasons:
         ok[list(reasons)] = False
     if pickup_text is None:
-        pickup_text = np.full(n, "", dtype=object)
+        pickup_text = pa.nulls(n, pa.string())
     return Validated(values, pickup_text, ok, dict(reasons))
 
 
@@ -320,7 +261,7 @@ def _limit(spec: Field, limit: float) -> str:
     return f"{limit:g}"
 
 
-def _rules(values: dict, n: int, schema: Schema, flag) -> None:
+def _rules(values: dict, schema: Schema, flag) -> None:
     """Cross-field rules, checked only where their inputs are individually valid."""
     both = values["pickup_at__ok"] & values["dropoff_at__ok"]
     duration = values["dropoff_at"] - values["pickup_at"]

@@ -37,9 +37,7 @@ class S3Writer:
             self._submit(part)
 
     def _submit(self, part: bytes) -> None:
-        if self.upload_id is None:
-            self.upload_id = self.s3.create_multipart_upload(
-                Bucket=self.bucket, Key=self.key, ContentType=self.content_type)["UploadId"]
+        if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
         pending = [f for f in self.parts if not f.done()]
         if len(pending) >= self.max_pending:
@@ -48,6 +46,13 @@ class S3Writer:
         self.parts.append(self._pool.submit(self._upload_part, number, part))
 
     def _upload_part(self, number: int, body: bytes) -> dict:
+        # Parts run one at a time, in order, on the pool's thread: the first one starts the
+        # multipart upload there, off the processing thread's path.
+        if self.upload_id is None:
+            if number != 1:
+                raise RuntimeError("the multipart upload was not started (its first part failed)")
+            self.upload_id = self.s3.create_multipart_upload(
+                Bucket=self.bucket, Key=self.key, ContentType=self.content_type)["UploadId"]
         response = self.s3.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
                                        PartNumber=number, Body=body)
         return {"PartNumber": number, "ETag": response["ETag"]}
@@ -55,7 +60,7 @@ class S3Writer:
     def close(self) -> dict | None:
         """Finish the object; returns its description, or None when nothing was written."""
         try:
-            if self.upload_id is None:
+            if self._pool is None:
                 if not self.bytes:
                     return None
                 response = self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self.buf),
@@ -80,7 +85,7 @@ class S3Writer:
         if self._pool is not None:
             for f in self.parts:
                 f.cancel()
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True)  # after this, upload_id is final
         if self.upload_id is not None:
             # Already failing: the original error is what matters, and the bucket's lifecycle
             # rule removes an upload this call could not abort.
