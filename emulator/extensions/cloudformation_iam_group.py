@@ -54,7 +54,8 @@ def sync_inline_policies(put: Callable[[str, str], Any], delete: Callable[[str],
         put(policy["PolicyName"], document if isinstance(document, str) else json.dumps(document))
         names.append(policy["PolicyName"])
     for name in set(previous) - set(names):
-        delete(name)
+        with _already_gone():
+            delete(name)
     return names
 
 
@@ -66,8 +67,16 @@ def sync_managed_policies(attach: Callable[[str], Any], detach: Callable[[str], 
         if arn not in previous:
             attach(arn)
     for arn in set(previous) - set(wanted):
-        detach(arn)
+        with _already_gone():
+            detach(arn)
     return wanted
+
+
+def _already_gone() -> contextlib.AbstractContextManager:
+    """Removing what is no longer there is done, not an error. moto deletes a stack's
+    resources in set order and retries the ones that fail, so a removal can meet a policy
+    already deleted with its own resource, or one an interrupted earlier attempt removed."""
+    return contextlib.suppress(NoSuchEntity, NotFoundException)
 
 
 def known_policy(backend: IAMBackend, arn: str) -> str:
