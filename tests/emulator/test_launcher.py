@@ -12,7 +12,8 @@ from tests.conftest import PROJECT_DIR, free_port
 
 
 def test_start_is_idempotent_and_stop_is_by_pid(tmp_path):
-    inst = launcher.Instance(port=free_port(), state_dir=tmp_path)
+    # Both ports free now: the default TLS port (port+1) may belong to another worker's emulator.
+    inst = launcher.Instance(port=free_port(), tls_port=free_port(), state_dir=tmp_path)
     first = launcher.start(inst)
     try:
         assert first["changed"] is True and first["running"] is True
