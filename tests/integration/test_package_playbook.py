@@ -5,6 +5,7 @@ idempotent. Needs no AWS: the package play reads git and files/package/ only."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,13 +26,14 @@ PATH_TOKEN = re.compile(r"`([A-Za-z0-9_.][A-Za-z0-9_.*-]*/[A-Za-z0-9_./*-]+"
                         r"|[A-Za-z0-9_.][A-Za-z0-9_./*-]*\.(?:md|ya?ml|py|sh|tf|hcl|json|j2|cfg|toml|txt|in))`")
 
 
-def build(dest: Path, stage: Path, *args: str, name: str = "submission") -> subprocess.CompletedProcess:
+def build(dest: Path, stage: Path, *args: str, name: str = "submission",
+          project: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
     extra = {"package_dest_dir": str(dest), "package_stage_dir": str(stage), "package_name": name}
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/package.yml", *args,
            "-e", json.dumps(extra)]
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"),
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
            "ANSIBLE_NOCOLOR": "1", "HOME": str(Path.home())}
-    return subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def changed(run: subprocess.CompletedProcess) -> int:
@@ -130,3 +132,18 @@ def test_a_bad_name_fails_before_anything_is_written(tmp_path):
     assert run.returncode != 0
     assert "package_name" in run.stdout
     assert not (tmp_path / "dist").exists() and not (tmp_path / "stage").exists()
+
+
+def test_two_clones_of_one_commit_give_the_same_bytes(tmp_path):
+    """Same commit, different checkouts (other times, other order on disk): same zip."""
+    zips = []
+    for n, stamp in enumerate((1_000_000_000, 1_700_000_000)):
+        clone = tmp_path / f"clone{n}"
+        subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(PROJECT_DIR), str(clone)], check=True)
+        for path in clone.rglob("*"):
+            if ".git" not in path.parts:
+                os.utime(path, (stamp, stamp), follow_symlinks=False)
+        run = build(tmp_path / f"dist{n}", tmp_path / f"stage{n}", project=clone)
+        assert run.returncode == 0, run.stdout + run.stderr
+        zips.append((tmp_path / f"dist{n}" / "submission.zip").read_bytes())
+    assert zips[0] == zips[1]
