@@ -18,8 +18,10 @@ Here a local registry (emulator/registry.py: the CNCF distribution on 127.0.0.1)
 in for ECR's registry. It is connected through moto's admin API:
 `POST /moto-api/config {"ecr_registry": {"endpoint": "127.0.0.1:PORT", "username": "AWS",
 "password": "...", "storage": "<registry storage folder>"}}` (`{"ecr_registry": null}`
-disconnects). GET /moto-api/config shows the settings with a SHA-256 fingerprint in place of
-the password. While connected:
+disconnects). An optional `"token_password"` makes GetAuthorizationToken hand out another
+password than the one the emulator reads the registry with: it rehearses a revoked or
+rotated token (tests/integration/test_ecr_image_push.py does). GET /moto-api/config shows
+the settings with a SHA-256 fingerprint in place of each password. While connected:
 - repository URIs are `127.0.0.1:PORT/<repo>`; GetAuthorizationToken returns the
   registry's own password and `proxyEndpoint` `http://127.0.0.1:PORT` (plain HTTP on
   loopback, which Docker allows without configuration);
@@ -47,6 +49,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.ecr import models as ecr_models
 from moto.ecr.responses import ECRResponse
@@ -78,8 +81,10 @@ def public_settings() -> dict | None:
     current = settings()
     if not current:
         return None
-    shown = {k: v for k, v in current.items() if k != "password"}
+    shown = {k: v for k, v in current.items() if k not in ("password", "token_password")}
     shown["password_sha256"] = fingerprint(current["password"])
+    if current.get("token_password"):
+        shown["token_password_sha256"] = fingerprint(current["token_password"])
     return shown
 
 
@@ -157,7 +162,13 @@ def registry_images(repo: ecr_models.Repository) -> list[RegistryImage]:
 def _sync(backend, repository_name: str) -> None:
     repo = backend.repositories.get(repository_name)
     if repo is not None and settings():
-        repo.images = registry_images(repo)
+        try:
+            repo.images = registry_images(repo)
+        except (urllib.error.URLError, OSError) as err:
+            # Said plainly instead of a bare HTTP 500: the fix is on the registry's side.
+            raise JsonRESTError("ServerException", f"ECR's registry at {settings()['endpoint']} did not answer "
+                                f"the emulator ({err}): is it running and connected (python -m emulator.registry "
+                                "connect)?") from err
 
 
 def _delete_from_registry(repo: ecr_models.Repository) -> None:
@@ -208,7 +219,8 @@ def apply() -> None:
         if not current:
             return original_token(self)
         registry_ids = self._get_param("registryIds") or [self.current_account]
-        token = base64.b64encode(f"{current['username']}:{current['password']}".encode()).decode()
+        password = current.get("token_password") or current["password"]
+        token = base64.b64encode(f"{current['username']}:{password}".encode()).decode()
         expires = datetime.now(UTC) + timedelta(hours=12)
         return ActionResult({"authorizationData": [
             {"authorizationToken": token, "expiresAt": expires, "proxyEndpoint": f"http://{current['endpoint']}"}
