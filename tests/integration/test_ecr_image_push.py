@@ -160,3 +160,13 @@ def test_an_unknown_repository_or_image_names_the_option_to_fix(emulator, docker
     assert missing_repo["failed"] is True and "`repository`" in missing_repo["msg"]
     missing_image, _ = push(emulator, docker_engine, image="no-such-image:1", repository=repository, tag="1")
     assert missing_image["failed"] is True and "`image`" in missing_image["msg"]
+
+
+def test_the_documentation_renders():
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-doc"), "-M", str(PROJECT_DIR / "library"),
+                           "--json", "ecr_image_push"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "WARNING" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)["ecr_image_push"]
+    assert {"repository", "tag", "image", "build", "docker_host"} <= set(doc["doc"]["options"])
+    assert {"repository_uri", "digest", "image_id", "pushed"} <= set(doc["return"])
+    assert doc["examples"].strip()
