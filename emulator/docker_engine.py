@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.launcher import _reaped  # one way to tell a dead child from a zombie
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = PROJECT_DIR / ".state" / "docker-engine"
 BASE_IMAGE_CACHE = PROJECT_DIR / ".state" / "base-image"
@@ -94,14 +96,6 @@ def read_pid(pid_file: Path) -> int | None:
     except ProcessLookupError:
         return None
     return None if _reaped(pid) else pid
-
-
-def _reaped(pid: int) -> bool:
-    """True once `pid` has exited, reaping it if it is our child (else a zombie looks alive)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return False
 
 
 def terminate(pid: int, timeout: float) -> None:
