@@ -170,3 +170,22 @@ def test_the_documentation_renders():
     assert {"repository", "tag", "image", "build", "docker_host"} <= set(doc["doc"]["options"])
     assert {"repository_uri", "digest", "image_id", "pushed"} <= set(doc["return"])
     assert doc["examples"].strip()
+
+
+def test_a_build_context_is_built_then_pushed_and_check_mode_builds_nothing(
+        emulator, docker_engine, base_image, ecr, repository, tmp_path):
+    (tmp_path / "Dockerfile").write_text("ARG BASE\nFROM ${BASE}\nCOPY hello.txt /hello.txt\n")
+    (tmp_path / "hello.txt").write_text(secrets.token_hex(8))
+    build = {"path": str(tmp_path), "args": {"BASE": base_image}}
+    images_before = len(docker_engine.client.images.list())
+    checked, _ = push(emulator, docker_engine, "--check", build=build, repository=repository, tag="built")
+    assert checked["changed"] is True and checked["image_id"] is None
+    assert len(docker_engine.client.images.list()) == images_before
+
+    built, _ = push(emulator, docker_engine, build=build, repository=repository, tag="built")
+    assert built["changed"] is True and built["pushed"] is True
+    assert docker_engine.client.images.get(built["image_uri"]).id == built["image_id"]
+    assert ecr_digest(ecr, repository, "built") == built["digest"]
+    # The same context builds the same image from the engine's cache: nothing to push.
+    again, _ = push(emulator, docker_engine, build=build, repository=repository, tag="built")
+    assert again["changed"] is False and again["image_id"] == built["image_id"]
