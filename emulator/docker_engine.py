@@ -154,6 +154,8 @@ def start(engine: Engine, timeout: float = 60.0) -> dict:
         return {**current, "changed": False}
     if current["pid"] is not None:
         stop(engine)  # alive but not answering: replace it
+    if shutil.which("dockerd") is None:
+        raise RuntimeError("dockerd is not installed (Debian: apt-get install -y docker.io)")
     engine.state_dir.mkdir(parents=True, exist_ok=True)
     engine.socket.unlink(missing_ok=True)
     proc = spawn(engine.argv, engine.log_file)
