@@ -13,6 +13,7 @@ import secrets
 import subprocess
 import sys
 import tarfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -189,3 +190,23 @@ def test_a_build_context_is_built_then_pushed_and_check_mode_builds_nothing(
     # The same context builds the same image from the engine's cache: nothing to push.
     again, _ = push(emulator, docker_engine, build=build, repository=repository, tag="built")
     assert again["changed"] is False and again["image_id"] == built["image_id"]
+
+
+def test_the_engine_and_registry_are_private_and_start_idempotently(docker_engine, registry):
+    from emulator import docker_engine as engines
+
+    assert engines.start(docker_engine.engine)["changed"] is False
+    pid = engines.status(docker_engine.engine)["pid"]
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    for flag in (b"--bridge=none", b"--iptables=false", b"--ip6tables=false", b"--ip-forward=false"):
+        assert flag in argv
+    assert "bridge" not in {n.name for n in docker_engine.client.networks.list()}
+
+    reg = registry.registry
+    assert registries.start(reg)["changed"] is False
+    assert json.loads(reg.config_file.read_text())["http"]["addr"] == f"127.0.0.1:{reg.port}"
+    assert reg.htpasswd_file.read_text().startswith("AWS:$2y$")  # bcrypt, as distribution requires
+    assert reg.password_file.stat().st_mode & 0o077 == 0
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(f"http://{reg.endpoint}/v2/_catalog", timeout=10)
+    assert anonymous.value.code == 401
