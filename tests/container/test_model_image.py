@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 import requests
 
 from tests.container.conftest import SOURCE_URL, opt_ml, run_train, start_server
@@ -13,6 +14,7 @@ from tests.container.conftest import SOURCE_URL, opt_ml, run_train, start_server
 RECORD = {"pickup_hour": 17, "pickup_dow": 2, "is_weekend": 0, "is_rush_hour": 1, "pickup_zone": 161,
           "dropoff_zone": 236, "same_zone": 0, "airport_trip": 0, "passenger_count": 1, "trip_distance_m": 3200}
 ROW = "17,2,0,1,161,236,0,0,1,3200"
+pytestmark = pytest.mark.slow   # a Docker engine, an image build, containers
 
 
 def test_image_metadata_user_and_contents(docker_engine, model_image, vcs_ref):
