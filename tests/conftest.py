@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
 
+from emulator import docker_engine as engines
 from emulator import launcher
+from emulator import registry as registries
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -133,3 +137,75 @@ def run_playbook(emu: Emulator, playbook: str, *args: str, extra_vars: dict | No
 def playbook(emulator):
     """Run a playbook against the session's emulator: playbook('site.yml', '--tags', 'x')."""
     return lambda *args, **kwargs: run_playbook(emulator, *args, **kwargs)
+
+
+# --- Docker engine, base image and registry (the model-image section) -------------------
+# Each session (each xdist worker) starts its own engine and registry in its own tmp
+# folder on its own port, and stops them by PID. The base rootfs tar is shared through
+# .state/base-image/ (built once under a lock, see emulator/docker_engine.py).
+
+@dataclass
+class DockerEngine:
+    engine: engines.Engine
+
+    @property
+    def socket(self) -> str:
+        return str(self.engine.socket)
+
+    @property
+    def host(self) -> str:
+        """unix:///.../docker.sock: what DOCKER_HOST and modules' docker_host take."""
+        return self.engine.host
+
+    @property
+    def client(self):
+        return self.engine.client()
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_HOST": self.engine.host}
+
+
+@pytest.fixture(scope="session")
+def docker_engine(tmp_path_factory):
+    """A private dockerd (no bridge, no iptables, no forwarding) for the session."""
+    # A short path: the engine's sockets must fit in a unix socket address (108 bytes).
+    engine = engines.Engine(Path(tempfile.mkdtemp(prefix="dockerd-", dir="/tmp")))
+    try:
+        engines.start(engine)
+    except RuntimeError as err:
+        pytest.fail(f"could not start a Docker engine: {err}")
+    yield DockerEngine(engine)
+    engines.stop(engine)
+    shutil.rmtree(engine.state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_engine) -> str:
+    """Name of the local Debian bookworm + python3 base image inside `docker_engine`."""
+    return engines.ensure_base_image(docker_engine.engine)["image"]
+
+
+@dataclass
+class Registry:
+    registry: registries.Registry
+
+    @property
+    def endpoint(self) -> str:
+        return self.registry.endpoint
+
+    @property
+    def username(self) -> str:
+        return self.registry.username
+
+    @property
+    def password(self) -> str:
+        return self.registry.password
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory):
+    """A running registry on 127.0.0.1 (its own port), basic auth `AWS` + `.password`."""
+    reg = registries.Registry(port=free_port(), state_dir=tmp_path_factory.mktemp("registry"))
+    registries.start(reg)
+    yield Registry(reg)
+    registries.stop(reg)

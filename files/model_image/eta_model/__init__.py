@@ -1,0 +1,1 @@
+"""The ETA model image: `train` and `serve`, SageMaker's two container contracts."""

@@ -1,0 +1,22 @@
+"""The image's entry point: `train` or `serve`, as SageMaker passes them (docker run IMAGE train)."""
+
+import sys
+
+USAGE = "usage: train | serve"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in ("train", "serve"):
+        print(USAGE, file=sys.stderr)
+        return 2
+    if argv[0] == "train":
+        from eta_model import train
+
+        return train.main()
+    from eta_model import serve
+
+    return serve.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
