@@ -53,6 +53,7 @@ lint: setup
 	cfn-lint files/cloudformation/*.yaml
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download -d files --framework cloudformation terraform
 	shellcheck $$(git ls-files "*.sh") .ci/run
+	hadolint files/model_image/Dockerfile
 
 test: lint
 	pytest $(PYTEST_ARGS)
@@ -62,6 +63,8 @@ bench: setup
 
 clean:
 	-$(BIN)/python -m emulator stop 2>/dev/null
+	-$(BIN)/python -m emulator.registry stop --port 5566 2>/dev/null
+	-$(BIN)/python -m emulator.docker_engine stop --state-dir .state/docker-engine-4566 2>/dev/null
 	rm -rf $(VENV) $(CHECKOV_VENV) .state .pytest_cache .ruff_cache .hypothesis dist
 
 # Re-resolve requirements.in into the pinned requirements.txt (needs the registry).
