@@ -10,7 +10,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export CHECKPOINT_DISABLE := 1
 export AWS_EC2_METADATA_DISABLED := true
 # Two workers: most of the time goes to waiting on Terraform, molecule and the emulator.
-PYTEST_ARGS ?= -n 2
+# --durations=25 lists the slowest tests, so the CI budget (45 min) stays visible.
+PYTEST_ARGS ?= -n 2 --durations=25
 
 .PHONY: help setup demo test lint unit molecule bench teardown clean lock
 
