@@ -66,7 +66,8 @@ def test_lock_file_pins_the_reviewed_provider():
     """The lock file is committed (not ignored) and pins the version versions.tf requires."""
     lock = (CONFIG_DIR / ".terraform.lock.hcl").read_text()
     required = re.search(r'version\s*=\s*"=\s*([0-9.]+)"', (CONFIG_DIR / "versions.tf").read_text()).group(1)
-    assert re.search(rf'provider "registry.terraform.io/hashicorp/aws" {{\s*version\s*=\s*"{re.escape(required)}"', lock)
+    pinned = rf'provider "registry.terraform.io/hashicorp/aws" {{\s*version\s*=\s*"{re.escape(required)}"'
+    assert re.search(pinned, lock), lock
     assert re.search(r'"h1:[A-Za-z0-9+/=]{44}"', lock), lock
     ignored = subprocess.run(["git", "check-ignore", "-q", str(CONFIG_DIR / ".terraform.lock.hcl")],
                              cwd=PROJECT_DIR, check=False)
