@@ -10,9 +10,15 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export CHECKPOINT_DISABLE := 1
 export AWS_EC2_METADATA_DISABLED := true
 # Two workers: most of the time goes to waiting on Terraform, molecule and the emulator.
-PYTEST_ARGS ?= -n 2
+# --durations=25 lists the slowest tests, so the CI budget (45 min) stays visible.
+PYTEST_ARGS ?= -n 2 --durations=25
 
-.PHONY: help setup demo test lint unit molecule bench teardown clean lock package
+# System packages the sections need, as command:debian-package. `system-deps` installs the
+# missing ones on Debian as root, and elsewhere names them and stops.
+SYSTEM_DEPS := jq:jq curl:curl terraform:terraform dockerd:docker.io docker-registry:docker-registry \
+  debootstrap:debootstrap htpasswd:apache2-utils wrk:wrk
+
+.PHONY: help system-deps setup demo test lint unit molecule bench teardown clean lock package
 
 help:
 	@echo "make demo      deploy the whole site to the embedded AWS (starts it)"
@@ -23,7 +29,25 @@ help:
 	@echo "make teardown  delete what the demo created and stop the emulator"
 	@echo "make clean     remove virtualenvs and local state"
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+setup: system-deps $(VENV)/.installed $(CHECKOV_VENV)/.installed
+
+# jq/curl: the CLI script; Docker engine, registry, debootstrap, htpasswd: the model image
+# section (a private engine and registry on loopback); wrk: its benchmark. Terraform is not
+# a Debian package: its absence is reported with where to get it.
+system-deps:
+	@missing=(); for need in $(SYSTEM_DEPS); do \
+	  command -v "$${need%%:*}" >/dev/null || missing+=("$${need#*:}"); done; \
+	if [[ " $${missing[*]} " == *" terraform "* ]]; then \
+	  echo "terraform 1.11+ is required on PATH (https://developer.hashicorp.com/terraform/install)" >&2; exit 1; fi; \
+	if (( $${#missing[@]} )); then \
+	  if [[ -f /etc/debian_version && $$(id -u) -eq 0 ]]; then \
+	    echo "installing missing system packages: $${missing[*]}"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}"; \
+	  else \
+	    echo "missing system packages: $${missing[*]}; install them (Debian/Ubuntu: sudo apt-get install -y $${missing[*]})" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -189,10 +189,11 @@ def main():
             f.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)  # atomic: a reader never sees half a zip
-    module.exit_json(changed=changed, dest=dest, sha256=digest.hexdigest(),
-                     code_sha256=base64.b64encode(digest.digest()).decode(), size=len(data),
-                     files=len(entries),
-                     diff={"before": {"sha256": current}, "after": {"sha256": digest.hexdigest()}})
+    result = {"changed": changed, "dest": dest, "sha256": digest.hexdigest(),
+              "code_sha256": base64.b64encode(digest.digest()).decode(), "size": len(data), "files": len(entries)}
+    if module._diff:  # pylint: disable=protected-access  # the documented way to ask for --diff
+        result["diff"] = {"before": {"sha256": current}, "after": {"sha256": digest.hexdigest()}}
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

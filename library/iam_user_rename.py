@@ -176,8 +176,10 @@ def main() -> None:
             after = _summary_from_boto(_get_user_after_rename(client, new_name))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
             module.fail_json_aws(err, msg=f"Renamed '{name}' to '{new_name}' but cannot read it back")
-    module.exit_json(changed=True, user=after, previous_arn=before["arn"],
-                     diff={"before": before, "after": after})
+    result = {"changed": True, "user": after, "previous_arn": before["arn"]}
+    if module._diff:  # pylint: disable=protected-access  # the documented way to ask for --diff
+        result["diff"] = {"before": before, "after": after}
+    module.exit_json(**result)
 
 
 def _summary_from_boto(user: dict) -> dict:

@@ -15,7 +15,7 @@ description:
     invocation configuration (PutFunctionEventInvokeConfig) - retry attempts, maximum event
     age and the on-failure / on-success destinations. C(amazon.aws.lambda) manages neither.
   - Compares with what the function has and calls the API only on a difference, so a rerun
-    reports no change; supports check mode and diff.
+    reports no change; supports check mode, and diff mode (C(--diff)).
 version_added: "1.0.0"
 author: MLOps estate project
 options:
@@ -187,13 +187,12 @@ def main():
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"updating the invoke configuration of {name}")
 
-    module.exit_json(
-        changed=changed,
-        reserved_concurrency=after_concurrency,
-        event_invoke_config=camel_dict_to_snake_dict(after_config),
-        diff={"before": {"reserved_concurrency": before_concurrency, "event_invoke_config": before_config},
-              "after": {"reserved_concurrency": after_concurrency, "event_invoke_config": after_config}},
-    )
+    result = {"changed": changed, "reserved_concurrency": after_concurrency,
+              "event_invoke_config": camel_dict_to_snake_dict(after_config)}
+    if module._diff:  # pylint: disable=protected-access  # the documented way to ask for --diff
+        result["diff"] = {"before": {"reserved_concurrency": before_concurrency, "event_invoke_config": before_config},
+                          "after": {"reserved_concurrency": after_concurrency, "event_invoke_config": after_config}}
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -51,4 +51,12 @@ resource "aws_instance" "workbench" {
   }
 
   tags = { Name = var.instance_name }
+
+  # The AMI is pinned at creation: the lookup's answer moves with every Amazon Linux
+  # release, and a changed `ami` would replace the instance at the next plan. Upgrading
+  # is a deliberate step: terraform apply -replace=aws_instance.workbench
+  # (docs/terraform.md, "AMI").
+  lifecycle {
+    ignore_changes = [ami]
+  }
 }

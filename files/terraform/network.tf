@@ -75,3 +75,46 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_workbench" {
   to_port                      = 3306
   referenced_security_group_id = aws_security_group.workbench.id
 }
+
+# Session Manager without a public address or NAT: interface endpoints for the three
+# services the SSM agent talks to, in the workbench's subnets, with private DNS so the
+# agent's usual hostnames resolve to them. Only the workbench group may reach them.
+# About 0.01 USD/hour per endpoint per zone; turn off (ssm_vpc_endpoints = false) where
+# the VPC already has them (private DNS names can exist once per VPC) or has a NAT.
+locals {
+  ssm_endpoint_services = var.ssm_vpc_endpoints ? toset(["ssm", "ssmmessages", "ec2messages"]) : toset([])
+}
+
+resource "aws_security_group" "ssm_endpoints" {
+  count = var.ssm_vpc_endpoints ? 1 : 0
+
+  name        = "${var.name}-ssm-endpoints"
+  description = "SSM interface endpoints: HTTPS from the workbench only"
+  vpc_id      = data.aws_vpc.selected.id
+
+  tags = { Name = "${var.name}-ssm-endpoints" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ssm_endpoints_from_workbench" {
+  count = var.ssm_vpc_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.ssm_endpoints[0].id
+  description                  = "HTTPS from the workbench (SSM agent)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.workbench.id
+}
+
+resource "aws_vpc_endpoint" "ssm" {
+  for_each = local.ssm_endpoint_services
+
+  vpc_id              = data.aws_vpc.selected.id
+  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [for zone in local.zones : data.aws_subnet.zone[zone].id]
+  security_group_ids  = [aws_security_group.ssm_endpoints[0].id]
+  private_dns_enabled = true
+
+  tags = { Name = "${var.name}-${each.key}" }
+}

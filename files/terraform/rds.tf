@@ -85,16 +85,20 @@ resource "aws_rds_cluster_instance" "aurora" {
   # checkov:skip=CKV_AWS_118:enhanced monitoring adds a role and CloudWatch Logs cost; the standard CloudWatch metrics cover this workbench
   # checkov:skip=CKV_AWS_353:Performance Insights is billed beyond its free tier; turn it on per environment
   # checkov:skip=CKV_AWS_354:Performance Insights is off (see CKV_AWS_353), so there is no PI data to encrypt
+  # checkov:skip=CKV_AWS_226:the engine version is pinned (db_engine_version); AWS's automatic minor upgrades would drift from it, upgrades are a reviewed change of that variable (docs/terraform.md)
   count = var.db_instance_count
 
-  identifier                 = "${var.name}-aurora-${count.index + 1}"
-  cluster_identifier         = aws_rds_cluster.aurora.id
-  engine                     = aws_rds_cluster.aurora.engine
-  engine_version             = aws_rds_cluster.aurora.engine_version
-  instance_class             = var.db_instance_class
-  availability_zone          = local.zones[count.index % length(local.zones)]
-  db_parameter_group_name    = aws_db_parameter_group.aurora.name
-  publicly_accessible        = false
-  auto_minor_version_upgrade = true
+  identifier              = "${var.name}-aurora-${count.index + 1}"
+  cluster_identifier      = aws_rds_cluster.aurora.id
+  engine                  = aws_rds_cluster.aurora.engine
+  engine_version          = aws_rds_cluster.aurora.engine_version
+  instance_class          = var.db_instance_class
+  availability_zone       = local.zones[count.index % length(local.zones)]
+  db_parameter_group_name = aws_db_parameter_group.aurora.name
+  publicly_accessible     = false
+  # false: the engine version is the pinned db_engine_version, upgraded by changing it.
+  # With automatic upgrades AWS would move the cluster past the pin and the next plan
+  # would try to downgrade it (docs/terraform.md, "Engine version").
+  auto_minor_version_upgrade = false
   promotion_tier             = count.index
 }

@@ -21,8 +21,11 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_145:SSE-S3 on purpose: the external account reads objects, and an SSE-KMS object would also need a customer key whose policy grants that account kms:Decrypt
   for_each = local.buckets
 
-  bucket        = each.value
-  force_destroy = false
+  bucket = each.value
+  # false by default: destroying (or replacing) a bucket that holds objects fails with
+  # BucketNotEmpty instead of deleting data. The role's teardown sets it true with a
+  # targeted apply before `terraform destroy` (roles/terraform/tasks/absent.yml).
+  force_destroy = var.s3_force_destroy
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {

@@ -99,6 +99,12 @@ variable "ami_name_pattern" {
   }
 }
 
+variable "ssm_vpc_endpoints" {
+  description = "Create interface endpoints for ssm, ssmmessages and ec2messages, so Session Manager reaches the workbench without a public address or NAT."
+  type        = bool
+  default     = true
+}
+
 variable "root_volume_size" {
   description = "Size of the encrypted gp3 root volume, GiB."
   type        = number
@@ -201,6 +207,12 @@ variable "bucket_name_prefix" {
     condition     = can(regex("^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$", var.bucket_name_prefix))
     error_message = "bucket_name_prefix must be 3-32 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen."
   }
+}
+
+variable "s3_force_destroy" {
+  description = "Let destroy delete the buckets with every object and version in them. Applied to the state before it counts (the role's teardown does that)."
+  type        = bool
+  default     = false
 }
 
 variable "external_account_id" {

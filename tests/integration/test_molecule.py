@@ -1,13 +1,15 @@
-"""Run every molecule scenario: prepare, converge, idempotence (changed=0), verify, cleanup.
+"""Run every molecule scenario: converge, idempotence (changed=0), verify, cleanup.
 
-Each scenario pins its own emulator port in its molecule.yml (EMULATOR_PORT), so it never
-touches a demo running on 4566; whatever the outcome, the emulator it started is stopped
-here by PID.
+Every scenario shares the base config .config/molecule/config.yml (state dir derived from
+the scenario's name); its own molecule.yml adds its emulator port (EMULATOR_PORT), so it
+never touches a demo running on 4566. Whatever the outcome, the emulator it started is
+stopped here by PID.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,17 +21,21 @@ from emulator import launcher
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.parent.name for p in (PROJECT_DIR / "molecule").glob("*/molecule.yml"))
+BASE_CONFIG = PROJECT_DIR / ".config" / "molecule" / "config.yml"
 
 
 def scenario_env(name: str) -> dict[str, str]:
-    config = yaml.safe_load((PROJECT_DIR / "molecule" / name / "molecule.yml").read_text())
-    return config["provisioner"]["env"]
+    """The provisioner environment molecule gives the scenario: base config, then its own."""
+    paths = (BASE_CONFIG, PROJECT_DIR / "molecule" / name / "molecule.yml")
+    configs = [yaml.safe_load(path.read_text()) for path in paths]
+    env = {k: v for config in configs for k, v in config.get("provisioner", {}).get("env", {}).items()}
+    known = {"MOLECULE_PROJECT_DIRECTORY": str(PROJECT_DIR), "MOLECULE_SCENARIO_NAME": name}
+    return {k: re.sub(r"\$\{(\w+)\}", lambda m: known[m.group(1)], str(v)) for k, v in env.items()}
 
 
 def scenario_instance(name: str) -> launcher.Instance:
     env = scenario_env(name)
-    state_dir = env["EMULATOR_STATE_DIR"].replace("${MOLECULE_PROJECT_DIRECTORY}", str(PROJECT_DIR))
-    return launcher.Instance(port=int(env["EMULATOR_PORT"]), state_dir=Path(state_dir))
+    return launcher.Instance(port=int(env["EMULATOR_PORT"]), state_dir=Path(env["EMULATOR_STATE_DIR"]))
 
 
 def test_scenarios_use_distinct_ports_and_state():

@@ -34,9 +34,8 @@ def tf_env(tmp_path_factory) -> dict:
         cli_config = work / "terraform.tfrc"
         cli_config.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
         env["TF_CLI_CONFIG_FILE"] = str(cli_config)
+    # The committed lock file must be enough: readonly fails if the provider matches none of its hashes.
     init = _run(env, "init", "-backend=false", "-input=false", "-no-color", "-lockfile=readonly")
-    if init.returncode != 0:  # no lock file yet on a fresh clone: let init write it
-        init = _run(env, "init", "-backend=false", "-input=false", "-no-color")
     assert init.returncode == 0, init.stdout + init.stderr
     return env
 
@@ -61,6 +60,18 @@ def test_terraform_unit_tests_pass(tf_env):
     # Every run block of tests/*.tftest.hcl ran and passed (none skipped).
     runs = sum(len(re.findall(r'^run "', p.read_text(), re.M)) for p in (CONFIG_DIR / "tests").glob("*.tftest.hcl"))
     assert (passed, failed) == (runs, 0), output
+
+
+def test_lock_file_pins_the_reviewed_provider():
+    """The lock file is committed (not ignored) and pins the version versions.tf requires."""
+    lock = (CONFIG_DIR / ".terraform.lock.hcl").read_text()
+    required = re.search(r'version\s*=\s*"=\s*([0-9.]+)"', (CONFIG_DIR / "versions.tf").read_text()).group(1)
+    pinned = rf'provider "registry.terraform.io/hashicorp/aws" {{\s*version\s*=\s*"{re.escape(required)}"'
+    assert re.search(pinned, lock), lock
+    assert re.search(r'"h1:[A-Za-z0-9+/=]{44}"', lock), lock
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(CONFIG_DIR / ".terraform.lock.hcl")],
+                             cwd=PROJECT_DIR, check=False)
+    assert ignored.returncode == 1, ".terraform.lock.hcl must not be git-ignored"
 
 
 def test_state_never_lives_in_the_source_folder():

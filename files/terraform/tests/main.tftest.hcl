@@ -77,6 +77,56 @@ run "no_inbound_access_to_the_workbench" {
   }
 }
 
+# The previous run applied with ami-0123456789abcdef0. A newer release answers the lookup
+# now: the plan keeps the instance's AMI instead of replacing the workbench.
+run "a_new_ami_release_does_not_replace_the_workbench" {
+  command = plan
+
+  override_data {
+    target = data.aws_ami.amazon_linux
+    values = { id = "ami-0fedcba9876543210", name = "al2023-ami-2023.9.20260101.0-kernel-6.1-x86_64" }
+  }
+
+  assert {
+    condition     = data.aws_ami.amazon_linux.id == "ami-0fedcba9876543210"
+    error_message = "the lookup must see the new release (else this test proves nothing)"
+  }
+  assert {
+    condition     = aws_instance.workbench.ami == "ami-0123456789abcdef0"
+    error_message = "a new AMI release must not change (replace) the existing workbench"
+  }
+}
+
+run "session_manager_reaches_the_workbench_privately" {
+  command = apply
+
+  assert {
+    condition     = toset([for e in aws_vpc_endpoint.ssm : e.service_name]) == toset(["com.amazonaws.us-east-1.ssm", "com.amazonaws.us-east-1.ssmmessages", "com.amazonaws.us-east-1.ec2messages"])
+    error_message = "ssm, ssmmessages and ec2messages need interface endpoints: the workbench has no public address and no NAT"
+  }
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.ssm : e.private_dns_enabled && e.vpc_endpoint_type == "Interface" && toset(e.security_group_ids) == toset([aws_security_group.ssm_endpoints[0].id])])
+    error_message = "the endpoints must be private-DNS interface endpoints behind their own group"
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.ssm_endpoints_from_workbench[0].referenced_security_group_id == aws_security_group.workbench.id && aws_vpc_security_group_ingress_rule.ssm_endpoints_from_workbench[0].from_port == 443
+    error_message = "only the workbench may reach the endpoints, on HTTPS"
+  }
+}
+
+run "no_ssm_endpoints_when_turned_off" {
+  command = plan
+
+  variables {
+    ssm_vpc_endpoints = false
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint.ssm) == 0 && length(aws_security_group.ssm_endpoints) == 0
+    error_message = "ssm_vpc_endpoints = false must create no endpoint"
+  }
+}
+
 run "aurora_spread_over_two_zones_with_16000_connections" {
   command = plan
 
@@ -107,6 +157,10 @@ run "aurora_spread_over_two_zones_with_16000_connections" {
   assert {
     condition     = aws_rds_cluster.aurora.storage_encrypted && aws_rds_cluster.aurora.engine == "aurora-mysql"
     error_message = "the cluster must be encrypted Aurora MySQL"
+  }
+  assert {
+    condition     = aws_rds_cluster.aurora.engine_version == "8.0.mysql_aurora.3.08.2" && alltrue([for i in aws_rds_cluster_instance.aurora : !i.auto_minor_version_upgrade])
+    error_message = "the engine version is pinned, so AWS must not upgrade it behind Terraform's back"
   }
 }
 
@@ -159,6 +213,10 @@ run "bucket_policies" {
   assert {
     condition     = !aws_s3_bucket_public_access_block.this["public"].block_public_policy && aws_s3_bucket_public_access_block.this["public"].block_public_acls
     error_message = "the public bucket allows its public policy but still blocks ACLs"
+  }
+  assert {
+    condition     = alltrue([for b in aws_s3_bucket.this : !b.force_destroy])
+    error_message = "by default destroy must refuse to delete a bucket that holds objects (the teardown lifts it)"
   }
   assert {
     condition     = alltrue([for v in aws_s3_bucket_versioning.this : v.versioning_configuration[0].status == "Enabled"])
