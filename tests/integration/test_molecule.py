@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from emulator import launcher
+from emulator import docker_engine, launcher, registry
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.parent.name for p in (PROJECT_DIR / "molecule").glob("*/molecule.yml"))
@@ -46,6 +46,21 @@ def test_scenarios_use_distinct_ports_and_state():
     assert len({i.state_dir for i in instances}) == len(instances)
 
 
+def stop_scenario_services(name: str) -> None:
+    """Stop by PID what the scenario may have started (its cleanup does too, unless it
+    failed early): the Docker engine and registry of sections that build images, beside
+    the emulator's state folder as the local inventory places them, then the emulator."""
+    env = scenario_env(name)
+    emu = scenario_instance(name)
+    reg_port = int(env.get("REGISTRY_PORT", emu.port + 1000))
+    state_root = Path(env["EMULATOR_STATE_DIR"]).parent
+    if (state_root / f"registry-{reg_port}").exists():
+        registry.stop(registry.Registry(port=reg_port, state_dir=state_root / f"registry-{reg_port}"))
+    if (state_root / f"docker-engine-{emu.port}").exists():
+        docker_engine.stop(docker_engine.Engine(state_root / f"docker-engine-{emu.port}"))
+    launcher.stop(emu)
+
+
 @pytest.mark.molecule
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -61,7 +76,7 @@ def test_molecule_scenario(scenario):
         proc = subprocess.run([molecule, "test", "-s", scenario], cwd=PROJECT_DIR,
                               env=env, capture_output=True, text=True, timeout=2400, check=False)
     finally:
-        launcher.stop(scenario_instance(scenario))
+        stop_scenario_services(scenario)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-8000:]
     # The idempotence step fails the scenario on any change; check it really ran.
