@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.launcher import _reaped  # one way to tell a dead child from a zombie
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = PROJECT_DIR / ".state" / "docker-engine"
 BASE_IMAGE_CACHE = PROJECT_DIR / ".state" / "base-image"
@@ -96,14 +98,6 @@ def read_pid(pid_file: Path) -> int | None:
     return None if _reaped(pid) else pid
 
 
-def _reaped(pid: int) -> bool:
-    """True once `pid` has exited, reaping it if it is our child (else a zombie looks alive)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return False
-
-
 def terminate(pid: int, timeout: float) -> None:
     """SIGTERM the process group `pid` leads (it was started in its own session), wait,
     then SIGKILL what is left."""
@@ -160,6 +154,8 @@ def start(engine: Engine, timeout: float = 60.0) -> dict:
         return {**current, "changed": False}
     if current["pid"] is not None:
         stop(engine)  # alive but not answering: replace it
+    if shutil.which("dockerd") is None:
+        raise RuntimeError("dockerd is not installed (Debian: apt-get install -y docker.io)")
     engine.state_dir.mkdir(parents=True, exist_ok=True)
     engine.socket.unlink(missing_ok=True)
     proc = spawn(engine.argv, engine.log_file)

@@ -320,7 +320,7 @@ def main() -> None:
             module.fail_json(msg=f"the Docker engine refused to tag or push {reference}: {err}", **result)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"reading {reference} back from ECR after the push")
-        if after is None or after["digest"] != pushed_digest:
+        if after is None or (pushed_digest and after["digest"] != pushed_digest):
             module.fail_json(msg=f"pushed {reference} as {pushed_digest}, but ECR reports "
                                  f"{after and after['digest']} for the tag", **result)
         result.update(digest=after["digest"], pushed=True)

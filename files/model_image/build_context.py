@@ -42,6 +42,7 @@ import exactly the libraries the image runs).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -81,6 +82,16 @@ def wheelhouse(requirements: Path, cache: Path = DEFAULT_CACHE) -> Path:
     target = cache / f"wheelhouse-{key}"
     if (target / ".complete").exists():
         return target
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f".{target.name}.lock", "w") as lock:   # parallel callers wait for one download
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".complete").exists():
+            _download(requirements, target)
+    return target
+
+
+def _download(requirements: Path, target: Path) -> None:
+    cache = target.parent
     pins = _pins(requirements)
     loose = [p for p in pins if "==" not in p]
     if loose:
@@ -95,7 +106,6 @@ def wheelhouse(requirements: Path, cache: Path = DEFAULT_CACHE) -> Path:
     (partial / ".complete").write_text("\n".join(pins) + "\n")
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
-    return target
 
 
 def tree_sha256(root: Path) -> str:
@@ -129,7 +139,7 @@ def assemble(output: Path | None = None, cache: Path = DEFAULT_CACHE, source: Pa
     if changed:
         shutil.rmtree(output, ignore_errors=True)
         output.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(output)
+        shutil.move(staging, output)   # a rename when both are on one filesystem
     else:
         shutil.rmtree(staging)
     return {"context": str(output), "dockerfile": str(output / "Dockerfile"), "context_sha256": digest,
@@ -140,16 +150,22 @@ def unpacked_site(cache: Path = DEFAULT_CACHE, source: Path = HERE) -> Path:
     """The wheelhouse unpacked (wheels are zip files) into one directory to put on sys.path."""
     wheels = wheelhouse(source / "requirements.txt", cache)
     site = wheels.with_name(wheels.name + "-site")
-    if not (site / ".complete").exists():
-        shutil.rmtree(site, ignore_errors=True)
-        for wheel in sorted(wheels.glob("*.whl")):
-            with zipfile.ZipFile(wheel) as archive:
-                archive.extractall(site)
-        for path in site.rglob("*"):   # zip files keep no exec bit; extension modules need none
-            if path.is_file():
-                os.chmod(path, 0o644)
-        (site / ".complete").touch()
+    with open(cache / f".{site.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (site / ".complete").exists():
+            _unpack(wheels, site)
     return site
+
+
+def _unpack(wheels: Path, site: Path) -> None:
+    shutil.rmtree(site, ignore_errors=True)
+    for wheel in sorted(wheels.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(site)
+    for path in site.rglob("*"):   # zip files keep no exec bit; extension modules need none
+        if path.is_file():
+            os.chmod(path, 0o644)
+    (site / ".complete").touch()
 
 
 def main(argv: list[str] | None = None) -> int:

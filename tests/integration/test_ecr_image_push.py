@@ -13,6 +13,7 @@ import secrets
 import subprocess
 import sys
 import tarfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -160,3 +161,52 @@ def test_an_unknown_repository_or_image_names_the_option_to_fix(emulator, docker
     assert missing_repo["failed"] is True and "`repository`" in missing_repo["msg"]
     missing_image, _ = push(emulator, docker_engine, image="no-such-image:1", repository=repository, tag="1")
     assert missing_image["failed"] is True and "`image`" in missing_image["msg"]
+
+
+def test_the_documentation_renders():
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-doc"), "-M", str(PROJECT_DIR / "library"),
+                           "--json", "ecr_image_push"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "WARNING" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)["ecr_image_push"]
+    assert {"repository", "tag", "image", "build", "docker_host"} <= set(doc["doc"]["options"])
+    assert {"repository_uri", "digest", "image_id", "pushed"} <= set(doc["return"])
+    assert doc["examples"].strip()
+
+
+def test_a_build_context_is_built_then_pushed_and_check_mode_builds_nothing(
+        emulator, docker_engine, base_image, ecr, repository, tmp_path):
+    (tmp_path / "Dockerfile").write_text("ARG BASE\nFROM ${BASE}\nCOPY hello.txt /hello.txt\n")
+    (tmp_path / "hello.txt").write_text(secrets.token_hex(8))
+    build = {"path": str(tmp_path), "args": {"BASE": base_image}}
+    images_before = len(docker_engine.client.images.list())
+    checked, _ = push(emulator, docker_engine, "--check", build=build, repository=repository, tag="built")
+    assert checked["changed"] is True and checked["image_id"] is None
+    assert len(docker_engine.client.images.list()) == images_before
+
+    built, _ = push(emulator, docker_engine, build=build, repository=repository, tag="built")
+    assert built["changed"] is True and built["pushed"] is True
+    assert docker_engine.client.images.get(built["image_uri"]).id == built["image_id"]
+    assert ecr_digest(ecr, repository, "built") == built["digest"]
+    # The same context builds the same image from the engine's cache: nothing to push.
+    again, _ = push(emulator, docker_engine, build=build, repository=repository, tag="built")
+    assert again["changed"] is False and again["image_id"] == built["image_id"]
+
+
+def test_the_engine_and_registry_are_private_and_start_idempotently(docker_engine, registry):
+    from emulator import docker_engine as engines
+
+    assert engines.start(docker_engine.engine)["changed"] is False
+    pid = engines.status(docker_engine.engine)["pid"]
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    for flag in (b"--bridge=none", b"--iptables=false", b"--ip6tables=false", b"--ip-forward=false"):
+        assert flag in argv
+    assert "bridge" not in {n.name for n in docker_engine.client.networks.list()}
+
+    reg = registry.registry
+    assert registries.start(reg)["changed"] is False
+    assert json.loads(reg.config_file.read_text())["http"]["addr"] == f"127.0.0.1:{reg.port}"
+    assert reg.htpasswd_file.read_text().startswith("AWS:$2y$")  # bcrypt, as distribution requires
+    assert reg.password_file.stat().st_mode & 0o077 == 0
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(f"http://{reg.endpoint}/v2/_catalog", timeout=10)
+    assert anonymous.value.code == 401
