@@ -146,7 +146,7 @@ def trained_models(emulator, docker_engine, model_image, feature_csv) -> dict[st
 
 
 def deploy_model(emu, name: str, image: str, artefact: bytes, bucket: str, instance_count: int = 1,
-                 environment: dict | None = None) -> str:
+                 environment: dict | None = None, capture_uri: str | None = None) -> str:
     """Upload an artefact, create a model and an endpoint configuration for it; return the config name."""
     emu.client("s3").put_object(Bucket=bucket, Key=f"artefacts/{name}/model.tar.gz", Body=artefact)
     sagemaker = emu.client("sagemaker")
@@ -155,7 +155,11 @@ def deploy_model(emu, name: str, image: str, artefact: bytes, bucket: str, insta
         "Environment": {"SAGEMAKER_MODEL_SERVER_WORKERS": "1", **(environment or {})}})
     sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
         "VariantName": "primary", "ModelName": name, "InstanceType": "ml.m5.large",
-        "InitialInstanceCount": instance_count, "InitialVariantWeight": 1.0}])
+        "InitialInstanceCount": instance_count, "InitialVariantWeight": 1.0}],
+        **({"DataCaptureConfig": {"EnableCapture": True, "InitialSamplingPercentage": 100,
+                                  "DestinationS3Uri": capture_uri,
+                                  "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}}
+           if capture_uri else {}))
     return name
 
 

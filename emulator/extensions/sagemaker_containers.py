@@ -232,7 +232,9 @@ def apply() -> None:
     original_reset = SageMakerModelBackend.reset
 
     def reset(self) -> None:
-        remove_containers()
+        # Only a backend that ran something asks the engine (a reset visits every region).
+        if getattr(self, "training_jobs", None) or getattr(self, "endpoints", None):
+            remove_containers()
         original_reset(self)
 
     SageMakerModelBackend.reset = reset

@@ -28,7 +28,9 @@ inference code with hosting services", "Deployment guardrails"):
   (variants chosen by weight); its answer comes back with `InvokedProductionVariant`.
   An unknown endpoint is `ValidationError` "Endpoint X of account Y not found."; a
   container that answers with an error status is `ModelError` (HTTP 424) carrying
-  `OriginalStatusCode` and `OriginalMessage` (the container's status and body).
+  `OriginalStatusCode` and `OriginalMessage` (the container's status and body). With the
+  configuration's DataCaptureConfig, sampled requests and responses are written to its
+  DestinationS3Uri as JSON lines (Developer Guide "Capture data from real-time endpoint").
 
 Here each instance is a container of the model's image in the local Docker engine
 configured for `sagemaker_containers`: `serve`, host network, a free loopback port in
@@ -36,11 +38,15 @@ configured for `sagemaker_containers`: `serve`, host network, a free loopback po
 S3) unpacked read-only at `/opt/ml/model`, labelled with the endpoint and configuration.
 Not modelled: serverless and async inference, multi-model/multi-container endpoints
 (the first container serves), autoscaling of the instance count (the configured count
-runs), instance types (every instance is a container on this machine), data capture.
+runs), instance types (every instance is a container on this machine),
+MaximumExecutionTimeoutInSeconds (accepted, not enforced). Data capture
+(DataCaptureConfig) writes SageMaker's JSON-lines records, one object per request where
+AWS buffers several into one file.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import random
@@ -48,6 +54,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,6 +290,23 @@ def shift_plan(policy: dict, instances: int) -> list[tuple[float, float]]:
     return [(1.0, 0.0)]
 
 
+def check_deployment_config(deployment: dict | None) -> None:
+    """The request validation UpdateEndpoint does on a DeploymentConfig's traffic routing."""
+    routing = ((deployment or {}).get("BlueGreenUpdatePolicy") or {}).get("TrafficRoutingConfiguration") or {}
+    kind = routing.get("Type")
+    if not routing:
+        return
+    if kind not in ("ALL_AT_ONCE", "CANARY", "LINEAR"):
+        raise ValidationError(message=f"Invalid TrafficRoutingConfiguration Type {kind}: must be one of "
+                              "ALL_AT_ONCE, CANARY, LINEAR.")
+    needed = {"CANARY": "CanarySize", "LINEAR": "LinearStepSize"}.get(kind)
+    if needed and not routing.get(needed):
+        raise ValidationError(message=f"{needed} must be specified for a {kind} TrafficRoutingConfiguration.")
+    if needed and not 0 <= int(routing.get("WaitIntervalInSeconds", -1)) <= 3600:
+        raise ValidationError(message="WaitIntervalInSeconds must be between 0 and 3600 for a "
+                              f"{kind} TrafficRoutingConfiguration.")
+
+
 def _update(backend, endpoint, runtime: Runtime, config_name: str, deployment: dict) -> None:
     policy = (deployment or {}).get("BlueGreenUpdatePolicy") or {}
     alarms = [a["AlarmName"] for a in ((deployment or {}).get("AutoRollbackConfiguration") or {}).get("Alarms", [])]
@@ -390,8 +414,47 @@ def invoke_endpoint(self):
         return _error(424, "ModelError", f"Received {kind} error ({status}) from {variant} with message \"{text}\". "
                       f"See {log_stream} for more information.", OriginalStatusCode=status,
                       OriginalMessage=text, LogStreamArn=log_stream)
+    capture(self.current_account, endpoint, variant, self.headers.get("Content-Type") or "", self.raw_body or b"",
+            media or "", body)
     out = {"Content-Type": media or "application/octet-stream", "x-Amzn-Invoked-Production-Variant": variant}
     return 200, out, body
+
+
+def _captured(kind: str, media: str, data: bytes, config: dict) -> dict:
+    headers = config.get("CaptureContentTypeHeader") or {}
+    base = media.split(";")[0].strip().lower()
+    if base in [t.lower() for t in headers.get("CsvContentTypes", ["text/csv"])]:
+        encoding, text = "CSV", data.decode(errors="replace")
+    elif base in [t.lower() for t in headers.get("JsonContentTypes", ["application/json"])]:
+        encoding, text = "JSON", data.decode(errors="replace")
+    else:
+        encoding, text = "BASE64", base64.b64encode(data).decode()
+    return {"observedContentType": media, "mode": kind, "data": text, "encoding": encoding}
+
+
+def capture(account_id: str, endpoint, variant: str, in_type: str, request: bytes, out_type: str,
+            response: bytes) -> None:
+    """Data capture as SageMaker writes it: JSON lines under
+    <DestinationS3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/ (here one object per request)."""
+    config = endpoint.data_capture_config or {}
+    if not config.get("EnableCapture") or random.random() * 100 >= float(  # noqa: S311 (sampling, not security)
+            config.get("InitialSamplingPercentage", 100)):
+        return
+    modes = {o.get("CaptureMode") for o in config.get("CaptureOptions") or [{"CaptureMode": "Input"},
+                                                                            {"CaptureMode": "Output"}]}
+    data = {}
+    if "Input" in modes:
+        data["endpointInput"] = _captured("INPUT", in_type, request, config)
+    if "Output" in modes:
+        data["endpointOutput"] = _captured("OUTPUT", out_type, response, config)
+    now = utcnow()
+    event = {"captureData": data, "eventMetadata": {"eventId": str(uuid.uuid4()),
+                                                    "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"},
+             "eventVersion": "0"}
+    key = (f"{config['DestinationS3Uri'].rstrip('/')}/{endpoint.endpoint_name}/{variant}/{now:%Y/%m/%d/%H}/"
+           f"{now:%M-%S-%f}-{uuid.uuid4()}.jsonl")
+    with contextlib.suppress(Exception):  # as on AWS, a capture that cannot be written never fails the request
+        rt.s3_put(account_id, key, (json.dumps(event) + "\n").encode())
 
 
 # --- wiring ------------------------------------------------------------------------------
@@ -436,6 +499,7 @@ def apply() -> None:
         if endpoint_config_name not in self.endpoint_configs:
             arn = sm.FakeEndpointConfig.arn_formatter(endpoint_config_name, self.account_id, self.region_name)
             raise ValidationError(message=f"Could not find endpoint configuration \"{arn}\".")
+        check_deployment_config(deployment_config)
         runtime = _runtimes.get(_key(self, endpoint_name))
         if runtime is None:  # made before the runtime was configured: nothing serves it yet
             runtime = _runtimes.setdefault(_key(self, endpoint_name), Runtime())

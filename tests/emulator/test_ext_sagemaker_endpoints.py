@@ -4,12 +4,14 @@ container. Artefacts are real ones, made by the emulator's training jobs."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.sagemaker_fixtures import (
+    ROW,
     connect_runtime,
     deploy_model,
     feature_csv,  # noqa: F401 (fixture)
@@ -27,6 +29,14 @@ CANARY = {"BlueGreenUpdatePolicy": {
     "TerminationWaitInSeconds": 0, "MaximumExecutionTimeoutInSeconds": 600}}
 
 
+def serve_model_a(emu, bucket: str, image: str, models: dict) -> float:
+    """Endpoint `eta` serving model a (InService); returns its prediction for ROW."""
+    emu.client("sagemaker").create_endpoint(EndpointName="eta",
+                                            EndpointConfigName=deploy_model(emu, "eta-a", image, models["a"], bucket))
+    assert wait_endpoint(emu.client("sagemaker"), "eta")["EndpointStatus"] == "InService"
+    return predict(emu, "eta")
+
+
 @pytest.fixture
 def env(flavour, docker_engine, model_image, trained_models):  # noqa: F811 (fixtures)
     connect_runtime(flavour, docker_engine)
@@ -37,7 +47,8 @@ def test_an_endpoint_serves_the_model_container_and_invoke_reaches_it(env, model
                                                                        docker_engine):
     emu, bucket = env
     sagemaker = emu.client("sagemaker")
-    config = deploy_model(emu, "eta-a", model_image, trained_models["a"], bucket)
+    config = deploy_model(emu, "eta-a", model_image, trained_models["a"], bucket,
+                          capture_uri=f"s3://{bucket}/capture")
     sagemaker.create_endpoint(EndpointName="eta", EndpointConfigName=config)
     assert sagemaker.describe_endpoint(EndpointName="eta")["EndpointStatus"] == "Creating"
     endpoint = wait_endpoint(sagemaker, "eta")
@@ -47,6 +58,13 @@ def test_an_endpoint_serves_the_model_container_and_invoke_reaches_it(env, model
 
     value = predict(emu, "eta")
     assert 60 < value < 7200  # seconds for a 12 km trip: the container's real prediction, not a canned body
+    # Data capture: the request and the container's answer, as SageMaker's JSON lines.
+    s3 = emu.client("s3")
+    [captured] = s3.list_objects_v2(Bucket=bucket, Prefix="capture/eta/primary/")["Contents"]
+    event = json.loads(s3.get_object(Bucket=bucket, Key=captured["Key"])["Body"].read())
+    assert event["captureData"]["endpointInput"] == {"observedContentType": "text/csv", "mode": "INPUT",
+                                                     "data": ROW, "encoding": "CSV"}
+    assert float(event["captureData"]["endpointOutput"]["data"]) == value
 
     runtime = emu.client("sagemaker-runtime")
     with pytest.raises(ClientError) as err:
@@ -68,11 +86,11 @@ def test_an_update_is_blue_green_and_the_old_fleet_goes_after_it(env, model_imag
                                                                  docker_engine):
     emu, bucket = env
     sagemaker = emu.client("sagemaker")
-    sagemaker.create_endpoint(EndpointName="eta",
-                              EndpointConfigName=deploy_model(emu, "eta-a", model_image, trained_models["a"], bucket))
-    assert wait_endpoint(sagemaker, "eta")["EndpointStatus"] == "InService"
-    before = predict(emu, "eta")
+    before = serve_model_a(emu, bucket, model_image, trained_models)
     deploy_model(emu, "eta-b", model_image, trained_models["b"], bucket)
+    no_size = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "CANARY", "WaitIntervalInSeconds": 1}}}
+    with pytest.raises(ClientError, match="CanarySize must be specified"):
+        sagemaker.update_endpoint(EndpointName="eta", EndpointConfigName="eta-b", DeploymentConfig=no_size)
     sagemaker.update_endpoint(EndpointName="eta", EndpointConfigName="eta-b", DeploymentConfig=CANARY)
     during = sagemaker.describe_endpoint(EndpointName="eta")
     assert during["EndpointStatus"] == "Updating" and during["EndpointConfigName"] == "eta-a"
@@ -91,10 +109,7 @@ def test_an_update_is_blue_green_and_the_old_fleet_goes_after_it(env, model_imag
 def test_a_failed_update_keeps_the_old_configuration_serving(env, model_image, trained_models):  # noqa: F811
     emu, bucket = env
     sagemaker = emu.client("sagemaker")
-    sagemaker.create_endpoint(EndpointName="eta",
-                              EndpointConfigName=deploy_model(emu, "eta-a", model_image, trained_models["a"], bucket))
-    assert wait_endpoint(sagemaker, "eta")["EndpointStatus"] == "InService"
-    before = predict(emu, "eta")
+    before = serve_model_a(emu, bucket, model_image, trained_models)
     deploy_model(emu, "eta-broken", model_image, trained_models["broken"], bucket)
     sagemaker.update_endpoint(EndpointName="eta", EndpointConfigName="eta-broken")
     assert sagemaker.describe_endpoint(EndpointName="eta")["EndpointStatus"] == "Updating"
@@ -108,9 +123,7 @@ def test_a_failed_update_keeps_the_old_configuration_serving(env, model_image, t
 def test_an_alarm_during_the_canary_rolls_the_update_back(env, model_image, trained_models):  # noqa: F811
     emu, bucket = env
     sagemaker, cloudwatch = emu.client("sagemaker"), emu.client("cloudwatch")
-    sagemaker.create_endpoint(EndpointName="eta",
-                              EndpointConfigName=deploy_model(emu, "eta-a", model_image, trained_models["a"], bucket))
-    assert wait_endpoint(sagemaker, "eta")["EndpointStatus"] == "InService"
+    serve_model_a(emu, bucket, model_image, trained_models)
     cloudwatch.put_metric_alarm(AlarmName="eta-5xx", Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors",
                                 Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
                                 ComparisonOperator="GreaterThanOrEqualToThreshold",
