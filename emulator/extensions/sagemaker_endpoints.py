@@ -46,6 +46,7 @@ AWS buffers several into one file.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import json
@@ -534,4 +535,6 @@ def apply() -> None:
         original_reset(self)
 
     backend_cls.reset = reset
+    # On the emulator's exit, every fleet goes: its containers and its unpacked models.
+    atexit.register(lambda: [_remove_runtime(key) for key in list(_runtimes)])
     setattr(backend_cls, _MARK, True)
