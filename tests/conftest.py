@@ -185,6 +185,32 @@ def base_image(docker_engine) -> str:
     return engines.ensure_base_image(docker_engine.engine)["image"]
 
 
+# The model image (files/model_image) as the tests build it: labelled with this commit and a
+# stand-in source URL, tagged once per session.
+MODEL_IMAGE = "local/eta-model:test"
+MODEL_IMAGE_SOURCE_URL = "https://example.com/aws-mlops-estate"
+
+
+@pytest.fixture(scope="session")
+def vcs_ref() -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def model_image(docker_engine, base_image, vcs_ref, tmp_path_factory) -> str:
+    """The model image, built once per test session (per xdist worker) in `docker_engine`
+    from its offline build context; the container, SageMaker and ECR tests all use it."""
+    sys.path.insert(0, str(PROJECT_DIR / "files" / "model_image"))
+    import build_context
+
+    context = build_context.assemble(tmp_path_factory.mktemp("context") / "ctx")
+    docker_engine.client.images.build(
+        path=context["context"], tag=MODEL_IMAGE, network_mode="host", rm=True, forcerm=True,
+        buildargs={"BASE_IMAGE": base_image, "VCS_REF": vcs_ref, "SOURCE_URL": MODEL_IMAGE_SOURCE_URL})
+    return MODEL_IMAGE
+
+
 @dataclass
 class Registry:
     registry: registries.Registry

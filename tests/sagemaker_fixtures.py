@@ -1,5 +1,6 @@
-"""Fixtures for the SageMaker tests: the real model image in the session's Docker engine,
-an emulator connected to that engine, training data in its S3 and a trained artefact.
+"""Fixtures for the SageMaker tests (the real model image is `model_image` from
+tests/conftest.py, built once per session in its Docker engine): an emulator connected to
+that engine, training data in its S3 and trained artefacts.
 
 Test modules import what they use (`from tests.sagemaker_fixtures import ...`); the
 fixtures build on `docker_engine`, `base_image` and `emulator` from tests/conftest.py.
@@ -27,31 +28,18 @@ METRIC_DEFINITIONS = [{"Name": "validation:mae", "Regex": r'"mae": ([0-9.eE+-]+)
 FAST_HYPERPARAMETERS = {"max_iter": "40", "early_stopping": "false"}
 
 
-def _import_build_context():
+def _import_sample_data():
     if str(MODEL_IMAGE_DIR) not in sys.path:
         sys.path.insert(0, str(MODEL_IMAGE_DIR))
-    import build_context
     import sample_data
 
-    return build_context, sample_data
-
-
-@pytest.fixture(scope="session")
-def model_image(docker_engine, base_image) -> str:
-    """The model image (files/model_image), built once per session from its offline context."""
-    build_context, _ = _import_build_context()
-    context = build_context.assemble()
-    tag = f"eta-model:{context['context_sha256'][:12]}"
-    client = docker_engine.client
-    client.images.build(path=context["context"], tag=tag, network_mode="host", rm=True,
-                        buildargs={**context["build_args"], "BASE_IMAGE": base_image})
-    return tag
+    return sample_data
 
 
 @pytest.fixture(scope="session")
 def feature_csv() -> bytes:
     """The Lambda's processed feature CSV for 3,000 generated trips."""
-    _, sample_data = _import_build_context()
+    sample_data = _import_sample_data()
     return sample_data.processed_csv(3000, seed=7)
 
 

@@ -1,9 +1,8 @@
-"""The model image, built once per session in the session's private engine (the
-`docker_engine` and `base_image` fixtures of tests/conftest.py), and containers of it."""
+"""Containers of the model image (built once per session by the `model_image` fixture of
+tests/conftest.py, in the session's private engine)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -15,11 +14,7 @@ import requests
 from tests.conftest import PROJECT_DIR, free_port
 
 sys.path.insert(0, str(PROJECT_DIR / "files" / "model_image"))
-import build_context
 import sample_data
-
-IMAGE = "local/eta-model:test"
-SOURCE_URL = "https://example.com/aws-mlops-estate"
 
 
 def opt_ml(root: Path) -> Path:
@@ -29,21 +24,6 @@ def opt_ml(root: Path) -> Path:
     for path in [root, *root.rglob("*")]:
         path.chmod(0o777 if path.is_dir() else 0o666)
     return root
-
-
-@pytest.fixture(scope="session")
-def vcs_ref() -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True,
-                          check=True).stdout.strip()
-
-
-@pytest.fixture(scope="session")
-def model_image(docker_engine, base_image, vcs_ref, tmp_path_factory) -> str:
-    context = build_context.assemble(tmp_path_factory.mktemp("context") / "ctx")
-    docker_engine.client.images.build(
-        path=context["context"], tag=IMAGE, network_mode="host", rm=True, forcerm=True,
-        buildargs={"BASE_IMAGE": base_image, "VCS_REF": vcs_ref, "SOURCE_URL": SOURCE_URL})
-    return IMAGE
 
 
 def run_train(client, image: str, root: Path) -> tuple[int, str]:

@@ -9,7 +9,8 @@ import time
 import pytest
 import requests
 
-from tests.container.conftest import SOURCE_URL, opt_ml, run_train, start_server
+from tests.conftest import MODEL_IMAGE_SOURCE_URL as SOURCE_URL
+from tests.container.conftest import opt_ml, run_train, start_server
 
 RECORD = {"pickup_hour": 17, "pickup_dow": 2, "is_weekend": 0, "is_rush_hour": 1, "pickup_zone": 161,
           "dropoff_zone": 236, "same_zone": 0, "airport_trip": 0, "passenger_count": 1, "trip_distance_m": 3200}

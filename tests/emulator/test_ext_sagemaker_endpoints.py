@@ -15,7 +15,6 @@ from tests.sagemaker_fixtures import (
     connect_runtime,
     deploy_model,
     feature_csv,  # noqa: F401 (fixture)
-    model_image,  # noqa: F401 (fixture)
     new_bucket,
     predict,
     project_containers,

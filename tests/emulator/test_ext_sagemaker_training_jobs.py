@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 from tests.sagemaker_fixtures import (
     connect_runtime,
     feature_csv,  # noqa: F401 (fixture)
-    model_image,  # noqa: F401 (fixture)
     new_bucket,
     project_containers,
     read_model_tar,
@@ -27,7 +26,7 @@ def sagemaker_env(flavour, docker_engine, model_image, feature_csv):  # noqa: F8
     return flavour, bucket
 
 
-def test_a_training_job_runs_train_and_writes_the_artefact_where_sagemaker_does(sagemaker_env, model_image,  # noqa: F811
+def test_a_training_job_runs_train_and_writes_the_artefact_where_sagemaker_does(sagemaker_env, model_image,
                                                                                 docker_engine):
     emu, bucket = sagemaker_env
     sagemaker = emu.client("sagemaker")
@@ -73,7 +72,7 @@ def test_a_training_job_runs_train_and_writes_the_artefact_where_sagemaker_does(
     assert not project_containers(docker_engine, "training")  # the container is gone
 
 
-def test_a_failing_training_job_reports_the_failure_file(sagemaker_env, model_image):  # noqa: F811
+def test_a_failing_training_job_reports_the_failure_file(sagemaker_env, model_image):
     emu, bucket = sagemaker_env
     sagemaker = emu.client("sagemaker")
     job = training_job(sagemaker, "eta-bad", model_image, bucket, hyperparameters={"learning_rate": "7"})

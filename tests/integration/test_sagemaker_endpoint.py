@@ -11,7 +11,6 @@ from tests.sagemaker_fixtures import (
     ROLE_ARN,
     connect_runtime,
     feature_csv,  # noqa: F401 (fixture)
-    model_image,  # noqa: F401 (fixture)
     new_bucket,
     predict,
     project_containers,
@@ -51,7 +50,7 @@ def exists(call, **kwargs) -> bool:
     return True
 
 
-def test_create_rerun_check_update_and_remove(aws, model_image, docker_engine):  # noqa: F811
+def test_create_rerun_check_update_and_remove(aws, model_image, docker_engine):
     emu, uris = aws
     sagemaker = emu.client("sagemaker")
 
@@ -97,7 +96,7 @@ def test_create_rerun_check_update_and_remove(aws, model_image, docker_engine): 
     assert gone["changed"] is False
 
 
-def test_a_failing_update_is_reported_and_the_old_model_keeps_answering(aws, model_image):  # noqa: F811
+def test_a_failing_update_is_reported_and_the_old_model_keeps_answering(aws, model_image):
     emu, uris = aws
     sagemaker = emu.client("sagemaker")
     created, _ = rollout(emu, model_image, uris["a"])
@@ -118,7 +117,7 @@ def test_a_failing_update_is_reported_and_the_old_model_keeps_answering(aws, mod
     assert exists(sagemaker.describe_model, ModelName=created["model_name"])
 
 
-def test_bad_input_fails_before_any_change(aws, model_image):  # noqa: F811
+def test_bad_input_fails_before_any_change(aws, model_image):
     emu, uris = aws
     result, _ = rollout(emu, model_image, uris["a"], variant={"instance_count": 0})
     assert result["failed"] is True and "variant.instance_count" in result["msg"]

@@ -13,7 +13,6 @@ from tests.sagemaker_fixtures import (
     ROLE_ARN,
     connect_runtime,
     feature_csv,  # noqa: F401 (fixture)
-    model_image,  # noqa: F401 (fixture)
     new_bucket,
     predict,
     read_model_tar,
@@ -47,7 +46,7 @@ def register(emu, image: str, artefact: str, group: str, *flags: str, **params) 
     return result
 
 
-def test_a_better_model_is_approved_and_deployed(aws, model_image):  # noqa: F811
+def test_a_better_model_is_approved_and_deployed(aws, model_image):
     emu, uris, mae = aws
     group = f"eta-{secrets.token_hex(3)}"
     first = register(emu, model_image, uris["b"], group, **LOOSE)
@@ -75,7 +74,7 @@ def test_a_better_model_is_approved_and_deployed(aws, model_image):  # noqa: F81
     assert 60 < predict(emu, "eta") < 7200
 
 
-def test_a_worse_model_stays_pending_until_a_person_approves_it(aws, model_image):  # noqa: F811
+def test_a_worse_model_stays_pending_until_a_person_approves_it(aws, model_image):
     emu, uris, _ = aws
     group = f"eta-{secrets.token_hex(3)}"
     register(emu, model_image, uris["a"], group, **LOOSE)
@@ -93,7 +92,7 @@ def test_a_worse_model_stays_pending_until_a_person_approves_it(aws, model_image
     assert after["approved"]["model_data_url"] == uris["b"]  # the next run deploys what the person approved
 
 
-def test_thresholds_and_check_mode(aws, model_image):  # noqa: F811
+def test_thresholds_and_check_mode(aws, model_image):
     emu, uris, _ = aws
     group = f"eta-{secrets.token_hex(3)}"
     checked = register(emu, model_image, uris["a"], group, "--check", "--diff", **LOOSE)
