@@ -34,7 +34,7 @@ bucket-policy pre-check into a no-op (DeleteObjects' per-key check uses the same
 evaluation). Without enforcement (moto's default) identity policies are not checked,
 every signed caller counts as allowed by them, and the bucket policy still applies.
 Not modelled: grants to canonical user ids, access points, object-tag condition keys
-(they fail closed), DeleteObjects of specific versions is checked as s3:DeleteObject.
+(they fail closed). (DeleteObjects of specific versions: see s3_delete_objects_versions.)
 
 Cross-account callers can be simulated: while IAM is not enforced, create a user in
 another account by sending moto's `x-moto-account-id: 001234567890` header; its access
