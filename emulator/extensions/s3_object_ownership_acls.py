@@ -42,7 +42,7 @@ def sets_acl(method: str, query: dict, headers: Any) -> bool:
     if method == "PUT" and "acl" in query:
         return True  # PutBucketAcl / PutObjectAcl
     canned = headers.get("x-amz-acl")
-    grants = any(str(name).lower().startswith("x-amz-grant-") for name in headers.keys())
+    grants = any(str(name).lower().startswith("x-amz-grant-") for name, _value in headers.items())
     return grants or (canned is not None and canned != ALLOWED_CANNED_ACL)
 
 

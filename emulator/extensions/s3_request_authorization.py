@@ -23,10 +23,14 @@ policy (naming the user, the role, the role session or "*") allows; naming the a
 delegates to identity policies. From another account both the caller's identity policies
 and the bucket policy (naming the caller or its account) must allow. ACL grants to
 AllUsers / AuthenticatedUsers also allow, unless Object Ownership is BucketOwnerEnforced
-or IgnorePublicAcls is set; with RestrictPublicBuckets a public bucket policy grants
-nothing outside the owner's account. The owner account's root user may always get, put
-and delete the bucket policy. GetObject of a missing key is AccessDenied without
-s3:ListBucket; CopyObject also needs s3:GetObject on the source.
+or IgnorePublicAcls is set. With RestrictPublicBuckets, a bucket policy that is public
+(s3_public_policy) grants nothing to callers outside the owner's account, not even by its
+non-public statements ("including non-public delegation to specific accounts"); callers
+of the owner's account keep only its non-public grants (the guide allows "authorized
+users within the bucket owner's account": a public "*" grant does not authorize them).
+The owner account's root user may always get, put and delete the bucket policy.
+GetObject of a missing key is AccessDenied without s3:ListBucket; CopyObject also needs
+s3:GetObject on the source.
 
 This module replaces moto's S3 authorization step with that evaluation (decisions by
 iam_policy_evaluation), for bucket and object calls, and turns moto's context-free
@@ -53,6 +57,7 @@ from urllib.parse import unquote
 
 from emulator.extensions import iam_policy_evaluation as evaluation
 from emulator.extensions import s3_anonymous_requests as anonymous
+from emulator.extensions import s3_public_policy
 
 log = logging.getLogger(__name__)
 
@@ -192,8 +197,6 @@ def _public_access_block(bucket: Any) -> Any:
 
 
 def _policy_for(bucket: Any, caller: evaluation.Caller, action: str) -> evaluation.ResourcePolicy | None:
-    from moto.s3.utils import bucket_policy_is_public
-
     if bucket is None:
         return None
     label = f"bucket policy of {bucket.name}"
@@ -207,11 +210,12 @@ def _policy_for(bucket: Any, caller: evaluation.Caller, action: str) -> evaluati
         log.warning("bucket policy of %s is not JSON: denying every request but policy repairs", bucket.name)
         document = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
     pab = _public_access_block(bucket)
-    if pab and pab.restrict_public_buckets and caller.account != bucket.account_id \
-            and bucket_policy_is_public(bucket.policy):
-        # RestrictPublicBuckets: a public policy grants nothing outside the owner's account.
-        document = {**document, "Statement": [s for s in evaluation._as_list(document.get("Statement", []))
-                                              if s.get("Effect") == "Deny"]}
+    if pab and pab.restrict_public_buckets and s3_public_policy.is_public(document):
+        # RestrictPublicBuckets: nothing for other accounts, no public grant for the owner's.
+        outsider = caller.account != bucket.account_id
+        document = {**document, "Statement": [
+            s for s in evaluation._as_list(document.get("Statement", []))
+            if s.get("Effect") == "Deny" or not (outsider or s3_public_policy.statement_is_public(s))]}
     return evaluation.ResourcePolicy(document, bucket.account_id, label)
 
 
