@@ -112,6 +112,12 @@ def cfn_parameter_problems(template: str, values: dict, sources: dict, template_
     return problems
 
 
+def cfn_resources(template: str) -> list:
+    """'LogicalId (Type)' for every resource of a template: the preview of a stack to create."""
+    resources = (yaml.load(template, Loader=_TagIgnoringLoader) or {}).get("Resources") or {}  # noqa: S506 (a SafeLoader subclass)
+    return [f"{name} ({spec.get('Type', '?')})" for name, spec in resources.items()]
+
+
 class FilterModule:
     def filters(self):
-        return {"cfn_parameter_problems": cfn_parameter_problems}
+        return {"cfn_parameter_problems": cfn_parameter_problems, "cfn_resources": cfn_resources}
