@@ -147,11 +147,14 @@ def request_context(response: Any, caller: Caller) -> dict[str, list[str]]:
         "aws:requestedregion": [response.region],
         "aws:viaawsservice": ["false"],
         "aws:principalisawsservice": ["false"],
-        "aws:principaltype": [{"user": "User", "assumed-role": "AssumedRole", "root": "Account",
-                               "anonymous": "Anonymous", "service": "Service",
-                               "federated": "WebIdentityUser"}[caller.kind]],
-        "aws:userid": [caller.userid or ""],
     }
+    if caller.userid:
+        ctx["aws:userid"] = [caller.userid]
+    # aws:PrincipalType's documented values; absent for service and federated callers.
+    principal_type = {"user": "User", "assumed-role": "AssumedRole", "root": "Account",
+                      "anonymous": "Anonymous"}.get(caller.kind)
+    if principal_type:
+        ctx["aws:principaltype"] = [principal_type]
     if caller.kind == "service":
         ctx["aws:principalisawsservice"] = ["true"]
         ctx["aws:principalservicename"] = [caller.provider or ""]
