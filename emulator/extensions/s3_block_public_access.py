@@ -16,8 +16,8 @@ rejected the same way. Existing policies and ACLs are not changed.
 
 The checks sit in the S3 backend for policies and ACL documents (so CloudFormation stacks
 meet them too) and in moto's parsing of ACL headers for object uploads, before anything
-is stored. "Public" is AWS's definition, from s3_public_policy. Account-level Block
-Public Access (s3control) is not modelled.
+is stored. "Public" is AWS's definition, from s3_public_policy; a setting is in force when
+the bucket or its account (s3_account_public_access_block) sets it.
 """
 
 from __future__ import annotations
@@ -25,14 +25,10 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.extensions import s3_public_policy
+from emulator.extensions.s3_account_public_access_block import setting as _blocks
 
 _PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
                   "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
-
-
-def _blocks(bucket: Any, setting: str) -> bool:
-    pab = getattr(bucket, "public_access_block", None)
-    return bool(pab and getattr(pab, setting))
 
 
 def _public(acl: Any) -> bool:

@@ -23,7 +23,8 @@ policy (naming the user, the role, the role session or "*") allows; naming the a
 delegates to identity policies. From another account both the caller's identity policies
 and the bucket policy (naming the caller or its account) must allow. ACL grants to
 AllUsers / AuthenticatedUsers also allow, unless Object Ownership is BucketOwnerEnforced
-or IgnorePublicAcls is set. With RestrictPublicBuckets, a bucket policy that is public
+or IgnorePublicAcls is set (on the bucket or its account: s3_account_public_access_block).
+With RestrictPublicBuckets, a bucket policy that is public
 (s3_public_policy) grants nothing to callers outside the owner's account, not even by its
 non-public statements ("including non-public delegation to specific accounts"); callers
 of the owner's account keep only its non-public grants (the guide allows "authorized
@@ -58,6 +59,7 @@ from urllib.parse import unquote
 from emulator.extensions import iam_policy_evaluation as evaluation
 from emulator.extensions import s3_anonymous_requests as anonymous
 from emulator.extensions import s3_public_policy
+from emulator.extensions.s3_account_public_access_block import setting as _blocks
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +194,6 @@ def _s3_context(response: Any, caller: evaluation.Caller, action: str, bucket: A
     return ctx
 
 
-def _public_access_block(bucket: Any) -> Any:
-    return getattr(bucket, "public_access_block", None)
-
-
 def _policy_for(bucket: Any, caller: evaluation.Caller, action: str) -> evaluation.ResourcePolicy | None:
     if bucket is None:
         return None
@@ -209,8 +207,7 @@ def _policy_for(bucket: Any, caller: evaluation.Caller, action: str) -> evaluati
     except ValueError:  # AWS rejects such a policy at PutBucketPolicy; here: fail closed
         log.warning("bucket policy of %s is not JSON: denying every request but policy repairs", bucket.name)
         document = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
-    pab = _public_access_block(bucket)
-    if pab and pab.restrict_public_buckets and s3_public_policy.is_public(document):
+    if _blocks(bucket, "restrict_public_buckets") and s3_public_policy.is_public(document):
         # RestrictPublicBuckets: nothing for other accounts, no public grant for the owner's.
         outsider = caller.account != bucket.account_id
         document = {**document, "Statement": [
@@ -223,8 +220,7 @@ def _acl_grants(bucket: Any, key: Any, caller: evaluation.Caller, action: str) -
     """True when an ACL grant to AllUsers/AuthenticatedUsers covers the action."""
     if bucket is None or "BucketOwnerEnforced" in str(bucket.ownership_rule or ""):
         return False
-    pab = _public_access_block(bucket)
-    if pab and pab.ignore_public_acls:
+    if _blocks(bucket, "ignore_public_acls"):
         return False
     action = action.removeprefix("s3:")
     grants = []
