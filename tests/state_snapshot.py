@@ -136,8 +136,9 @@ def cloudformation(client: Client) -> dict:
             "parameters": sorted((p["ParameterKey"], p.get("ParameterValue")) for p in stack.get("Parameters", [])),
             "tags": sorted((t["Key"], t["Value"]) for t in stack.get("Tags", [])),
             "change_sets": sorted(c["ChangeSetName"] for c in cfn.list_change_sets(StackName=name)["Summaries"]),
-            "resources": sorted((r["LogicalResourceId"], r.get("PhysicalResourceId"), r["ResourceStatus"])
-                                for r in cfn.describe_stack_resources(StackName=name)["StackResources"]),
+            # (moto leaves LogicalResourceId out for some resource types)
+            "resources": sorted(((r.get("LogicalResourceId"), r.get("PhysicalResourceId"), r.get("ResourceStatus"))
+                                 for r in cfn.describe_stack_resources(StackName=name)["StackResources"]), key=repr),
         }
     return stacks
 
