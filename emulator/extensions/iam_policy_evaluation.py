@@ -12,6 +12,7 @@ Gap (moto 5.2.5, moto/iam/access_control.py): once enforcement is on
   NotPrincipal are ignored; policy variables (`${aws:username}`) are literal text;
 - Principal is compared by equality or substring, so an account (`...:root` or the bare
   account id) never matches a user or role of that account.
+- `Service` and `Federated` principals are not told apart from AWS ones.
 
 What AWS does (IAM User Guide: "Policy evaluation logic", "Condition operators",
 "Using multiple keys and values", "AWS global condition context keys", "Policy variables"):
@@ -21,7 +22,12 @@ an identity-based policy, or in a resource-based policy that names the caller, a
 otherwise the request is implicitly denied. Across accounts both sides must allow. A
 resource-based policy that names an account delegates to that account's identity policies.
 A key missing from the request context makes a condition false, except negated operators
-(true), `...IfExists` (true) and `Null` (which tests presence).
+(true), `...IfExists` (true) and `Null` (which tests presence). ("AWS JSON policy
+elements: Principal"): `"Principal": "*"` is everyone, `{"AWS": "*"}` every AWS principal
+(IAM users, roles and sessions, root users, and anonymous callers, as S3 treats it) but
+not an AWS service or a federated (web identity, SAML) caller; `{"Service": "x"}` matches
+only requests that service makes, `{"Federated": "x"}` only callers federated through
+that identity provider, never an IAM user or role.
 
 This module is that evaluator; the s3_* and sts_* extensions plug bucket and trust
 policies into it. `apply()` makes every non-S3 service's identity check use it, with a
@@ -49,7 +55,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Caller:
-    """The principal of a request. `kind`: user, assumed-role, root or anonymous."""
+    """The principal of a request. `kind`: user, assumed-role, root, anonymous, service
+    (an AWS service principal such as lambda.amazonaws.com) or federated (a web identity or
+    SAML caller; `provider` is its identity provider as a Federated principal names it)."""
 
     kind: str
     account: str | None
@@ -59,6 +67,7 @@ class Caller:
     username: str | None = None
     policies: tuple[dict, ...] = ()  # identity-based policy documents
     temporary: bool = False  # role session credentials
+    provider: str | None = None  # service principal, or federated identity provider
 
     @property
     def names(self) -> set[str]:
@@ -68,6 +77,10 @@ class Caller:
     @classmethod
     def anonymous(cls) -> Caller:
         return cls(kind="anonymous", account=None, arn="anonymous", userid="anonymous")
+
+    @classmethod
+    def federated(cls, provider: str) -> Caller:
+        return cls(kind="federated", account=None, arn=f"federated:{provider}", provider=provider)
 
     @classmethod
     def root(cls, account: str, partition: str = "aws") -> Caller:
@@ -134,16 +147,23 @@ def request_context(response: Any, caller: Caller) -> dict[str, list[str]]:
         "aws:requestedregion": [response.region],
         "aws:viaawsservice": ["false"],
         "aws:principalisawsservice": ["false"],
-        "aws:principaltype": [{"user": "User", "assumed-role": "AssumedRole", "root": "Account",
-                               "anonymous": "Anonymous"}[caller.kind]],
-        "aws:userid": [caller.userid or ""],
     }
+    if caller.userid:
+        ctx["aws:userid"] = [caller.userid]
+    # aws:PrincipalType's documented values; absent for service and federated callers.
+    principal_type = {"user": "User", "assumed-role": "AssumedRole", "root": "Account",
+                      "anonymous": "Anonymous"}.get(caller.kind)
+    if principal_type:
+        ctx["aws:principaltype"] = [principal_type]
+    if caller.kind == "service":
+        ctx["aws:principalisawsservice"] = ["true"]
+        ctx["aws:principalservicename"] = [caller.provider or ""]
     if request.remote_addr:
         ctx["aws:sourceip"] = [request.remote_addr]
     for key, header in (("aws:useragent", "User-Agent"), ("aws:referer", "Referer")):
         if request.headers.get(header):
             ctx[key] = [request.headers[header]]
-    if caller.kind != "anonymous":
+    if caller.kind in _AWS_KINDS - {"anonymous"}:
         ctx["aws:principalarn"] = [caller.principal_arn or caller.arn]
         ctx["aws:principalaccount"] = [caller.account or ""]
     if caller.username:
@@ -200,12 +220,18 @@ def _matches_any(patterns: Any, value: str, ctx: dict | None, ignore_case: bool 
     return False
 
 
+_AWS_KINDS = frozenset({"user", "assumed-role", "root", "anonymous"})  # what {"AWS": ...} can name
+
+
 def principal_match(element: Any, caller: Caller) -> str | None:
     """How a Principal element names the caller: "direct", "account" or None."""
     if element == "*":
         return "direct"
     if not isinstance(element, dict):
         return None
+    if caller.kind not in _AWS_KINDS:  # a service or a federated caller: only its own kind names it
+        key = "Service" if caller.kind == "service" else "Federated"
+        return "direct" if caller.provider in {str(v) for v in _as_list(element.get(key, []))} else None
     best = None
     for value in _as_list(element.get("AWS", [])):
         value = str(value)
@@ -459,10 +485,10 @@ def decide(request: Request, identity_enforced: bool = True,
         if resource.denied_by:
             return Decision(False, f"explicit deny in {resource.denied_by}", explicit_deny=True)
     same_account = resource_policy is None or resource_policy.account in (None, caller.account)
-    if caller.kind == "anonymous":
+    if caller.kind not in _AWS_KINDS - {"anonymous"}:  # no identity policies: only a direct grant
         if resource.grant == "direct":
-            return Decision(True, f"{_label(resource_policy)} allows everyone")
-        return Decision(False, "no policy allows anonymous access")
+            return Decision(True, f"{_label(resource_policy)} allows the {caller.kind} caller")
+        return Decision(False, f"no policy allows the {caller.kind} caller")
     if same_account:
         if resource.grant == "direct":
             return Decision(True, f"{_label(resource_policy)} names the caller")

@@ -16,21 +16,19 @@ rejected the same way. Existing policies and ACLs are not changed.
 
 The checks sit in the S3 backend for policies and ACL documents (so CloudFormation stacks
 meet them too) and in moto's parsing of ACL headers for object uploads, before anything
-is stored. "Public" is moto's `bucket_policy_is_public` (an Allow for "*" without a
-Condition). Account-level Block Public Access (s3control) is not modelled.
+is stored. "Public" is AWS's definition, from s3_public_policy; a setting is in force when
+the bucket or its account (s3_account_public_access_block) sets it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from emulator.extensions import s3_public_policy
+from emulator.extensions.s3_account_public_access_block import setting as _blocks
+
 _PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
                   "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
-
-
-def _blocks(bucket: Any, setting: str) -> bool:
-    pab = getattr(bucket, "public_access_block", None)
-    return bool(pab and getattr(pab, setting))
 
 
 def _public(acl: Any) -> bool:
@@ -48,7 +46,6 @@ def apply() -> None:
     from moto.s3.exceptions import MissingBucket
     from moto.s3.models import S3Backend
     from moto.s3.responses import S3Response
-    from moto.s3.utils import bucket_policy_is_public
 
     if getattr(S3Backend, "_emulator_block_public_access", False):
         return
@@ -56,7 +53,7 @@ def apply() -> None:
     put_object_acl, acl_from_headers = S3Backend.put_object_acl, S3Response._acl_from_headers
 
     def checked_put_bucket_policy(self: Any, bucket_name: str, policy: bytes) -> None:
-        if _blocks(self.get_bucket(bucket_name), "block_public_policy") and bucket_policy_is_public(policy):
+        if _blocks(self.get_bucket(bucket_name), "block_public_policy") and s3_public_policy.is_public(policy):
             _refuse(bucket_name)
         put_bucket_policy(self, bucket_name, policy)
 

@@ -23,10 +23,15 @@ policy (naming the user, the role, the role session or "*") allows; naming the a
 delegates to identity policies. From another account both the caller's identity policies
 and the bucket policy (naming the caller or its account) must allow. ACL grants to
 AllUsers / AuthenticatedUsers also allow, unless Object Ownership is BucketOwnerEnforced
-or IgnorePublicAcls is set; with RestrictPublicBuckets a public bucket policy grants
-nothing outside the owner's account. The owner account's root user may always get, put
-and delete the bucket policy. GetObject of a missing key is AccessDenied without
-s3:ListBucket; CopyObject also needs s3:GetObject on the source.
+or IgnorePublicAcls is set (on the bucket or its account: s3_account_public_access_block).
+With RestrictPublicBuckets, a bucket policy that is public
+(s3_public_policy) grants nothing to callers outside the owner's account, not even by its
+non-public statements ("including non-public delegation to specific accounts"); callers
+of the owner's account keep only its non-public grants (the guide allows "authorized
+users within the bucket owner's account": a public "*" grant does not authorize them).
+The owner account's root user may always get, put and delete the bucket policy.
+GetObject of a missing key is AccessDenied without s3:ListBucket; CopyObject also needs
+s3:GetObject on the source.
 
 This module replaces moto's S3 authorization step with that evaluation (decisions by
 iam_policy_evaluation), for bucket and object calls, and turns moto's context-free
@@ -34,7 +39,7 @@ bucket-policy pre-check into a no-op (DeleteObjects' per-key check uses the same
 evaluation). Without enforcement (moto's default) identity policies are not checked,
 every signed caller counts as allowed by them, and the bucket policy still applies.
 Not modelled: grants to canonical user ids, access points, object-tag condition keys
-(they fail closed), DeleteObjects of specific versions is checked as s3:DeleteObject.
+(they fail closed). (DeleteObjects of specific versions: see s3_delete_objects_versions.)
 
 Cross-account callers can be simulated: while IAM is not enforced, create a user in
 another account by sending moto's `x-moto-account-id: 001234567890` header; its access
@@ -53,6 +58,8 @@ from urllib.parse import unquote
 
 from emulator.extensions import iam_policy_evaluation as evaluation
 from emulator.extensions import s3_anonymous_requests as anonymous
+from emulator.extensions import s3_public_policy
+from emulator.extensions.s3_account_public_access_block import setting as _blocks
 
 log = logging.getLogger(__name__)
 
@@ -187,13 +194,7 @@ def _s3_context(response: Any, caller: evaluation.Caller, action: str, bucket: A
     return ctx
 
 
-def _public_access_block(bucket: Any) -> Any:
-    return getattr(bucket, "public_access_block", None)
-
-
 def _policy_for(bucket: Any, caller: evaluation.Caller, action: str) -> evaluation.ResourcePolicy | None:
-    from moto.s3.utils import bucket_policy_is_public
-
     if bucket is None:
         return None
     label = f"bucket policy of {bucket.name}"
@@ -206,12 +207,12 @@ def _policy_for(bucket: Any, caller: evaluation.Caller, action: str) -> evaluati
     except ValueError:  # AWS rejects such a policy at PutBucketPolicy; here: fail closed
         log.warning("bucket policy of %s is not JSON: denying every request but policy repairs", bucket.name)
         document = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
-    pab = _public_access_block(bucket)
-    if pab and pab.restrict_public_buckets and caller.account != bucket.account_id \
-            and bucket_policy_is_public(bucket.policy):
-        # RestrictPublicBuckets: a public policy grants nothing outside the owner's account.
-        document = {**document, "Statement": [s for s in evaluation._as_list(document.get("Statement", []))
-                                              if s.get("Effect") == "Deny"]}
+    if _blocks(bucket, "restrict_public_buckets") and s3_public_policy.is_public(document):
+        # RestrictPublicBuckets: nothing for other accounts, no public grant for the owner's.
+        outsider = caller.account != bucket.account_id
+        document = {**document, "Statement": [
+            s for s in evaluation._as_list(document.get("Statement", []))
+            if s.get("Effect") == "Deny" or not (outsider or s3_public_policy.statement_is_public(s))]}
     return evaluation.ResourcePolicy(document, bucket.account_id, label)
 
 
@@ -219,8 +220,7 @@ def _acl_grants(bucket: Any, key: Any, caller: evaluation.Caller, action: str) -
     """True when an ACL grant to AllUsers/AuthenticatedUsers covers the action."""
     if bucket is None or "BucketOwnerEnforced" in str(bucket.ownership_rule or ""):
         return False
-    pab = _public_access_block(bucket)
-    if pab and pab.ignore_public_acls:
+    if _blocks(bucket, "ignore_public_acls"):
         return False
     action = action.removeprefix("s3:")
     grants = []

@@ -8,7 +8,7 @@ variable "region" {
 
   validation {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must look like an AWS region, e.g. us-east-1."
+    error_message = "region (Ansible: aws_region) must look like an AWS region, e.g. us-east-1."
   }
 }
 
@@ -73,7 +73,7 @@ variable "instance_type" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.instance_type))
-    error_message = "instance_type must be an EC2 instance type such as t2.micro."
+    error_message = "instance_type (Ansible: terraform_instance_type) must be an EC2 instance type such as t2.micro."
   }
 }
 
@@ -136,7 +136,7 @@ variable "db_instance_class" {
 
   validation {
     condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.db_instance_class)) && !can(regex("^db\\.(t2|t3|t4g)\\.", var.db_instance_class))
-    error_message = "db_instance_class must be an RDS class (db.<family>.<size>); burstable db.t* classes cannot serve thousands of connections."
+    error_message = "db_instance_class (Ansible: terraform_db_instance_class) must be an RDS class (db.<family>.<size>); burstable db.t* classes cannot serve thousands of connections."
   }
 }
 
@@ -158,7 +158,7 @@ variable "db_max_connections" {
 
   validation {
     condition     = var.db_max_connections >= 1 && var.db_max_connections <= 16000 && floor(var.db_max_connections) == var.db_max_connections
-    error_message = "db_max_connections must be a whole number from 1 to 16000 (Aurora MySQL's upper bound)."
+    error_message = "db_max_connections (Ansible: terraform_db_max_connections) must be a whole number from 1 to 16000 (Aurora MySQL's upper bound)."
   }
 }
 
@@ -205,7 +205,7 @@ variable "bucket_name_prefix" {
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$", var.bucket_name_prefix))
-    error_message = "bucket_name_prefix must be 3-32 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen."
+    error_message = "bucket_name_prefix (Ansible: terraform_bucket_name_prefix) must be 3-32 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen."
   }
 }
 
@@ -222,7 +222,7 @@ variable "external_account_id" {
 
   validation {
     condition     = can(regex("^[0-9]{12}$", var.external_account_id))
-    error_message = "external_account_id must be a 12-digit AWS account id."
+    error_message = "external_account_id (Ansible: terraform_external_account_id) must be a 12-digit AWS account id."
   }
 }
 
@@ -246,7 +246,7 @@ variable "iam_name_prefix" {
 
   validation {
     condition     = can(regex("^([A-Za-z0-9+=,.@_-]{1,20})?$", var.iam_name_prefix))
-    error_message = "iam_name_prefix must be empty or up to 20 characters from [A-Za-z0-9+=,.@_-]."
+    error_message = "iam_name_prefix (Ansible: terraform_iam_name_prefix) must be empty or up to 20 characters from [A-Za-z0-9+=,.@_-]."
   }
 }
 

@@ -108,8 +108,8 @@ def test_cross_account_access_needs_both_accounts(aws):
     """A caller in another account (created through moto's x-moto-account-id header while
     IAM is not enforced; its access keys then belong to that account)."""
     s3, iam = aws.client("s3", https=True), aws.client("iam")
-    s3.create_bucket(Bucket="shared")
-    s3.put_object(Bucket="shared", Key="o", Body=b"o")
+    s3.create_bucket(Bucket="partner-data")
+    s3.put_object(Bucket="partner-data", Key="o", Body=b"o")
     iam.create_user(UserName="owner")
     iam.put_user_policy(UserName="owner", PolicyName="s3", PolicyDocument=policy(
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
@@ -124,14 +124,14 @@ def test_cross_account_access_needs_both_accounts(aws):
     bob = aws.client("s3", https=True, credentials=bob_keys)
     carl = aws.client("s3", https=True, credentials=carl_keys)
 
-    assert error_code(lambda: bob.get_object(Bucket="shared", Key="o")) == "AccessDenied"  # no grant yet
+    assert error_code(lambda: bob.get_object(Bucket="partner-data", Key="o")) == "AccessDenied"  # no grant yet
     grant = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
-                    "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shared/*"})
-    aws.client("s3", https=True, credentials=owner).put_bucket_policy(Bucket="shared", Policy=grant)
-    assert aws.client("s3", https=True, credentials=owner).get_bucket_policy(Bucket="shared")["Policy"] == grant
-    assert bob.get_object(Bucket="shared", Key="o")["Body"].read() == b"o"
-    assert error_code(lambda: bob.put_object(Bucket="shared", Key="n", Body=b"n")) == "AccessDenied"
-    assert error_code(lambda: carl.get_object(Bucket="shared", Key="o")) == "AccessDenied"  # own account says no
+                    "Action": "s3:GetObject", "Resource": "arn:aws:s3:::partner-data/*"})
+    aws.client("s3", https=True, credentials=owner).put_bucket_policy(Bucket="partner-data", Policy=grant)
+    assert aws.client("s3", https=True, credentials=owner).get_bucket_policy(Bucket="partner-data")["Policy"] == grant
+    assert bob.get_object(Bucket="partner-data", Key="o")["Body"].read() == b"o"
+    assert error_code(lambda: bob.put_object(Bucket="partner-data", Key="n", Body=b"n")) == "AccessDenied"
+    assert error_code(lambda: carl.get_object(Bucket="partner-data", Key="o")) == "AccessDenied"  # own account says no
 
 
 def test_block_public_access_and_acls(aws):

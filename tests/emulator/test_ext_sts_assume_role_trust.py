@@ -92,3 +92,23 @@ def test_cross_account_needs_the_trust_policy_and_the_callers_identity_policy(aw
     assert error_code(_assume(aws, bob, shared)) is None
     assert error_code(_assume(aws, carl, shared)) == "AccessDenied"  # no identity permission
     assert error_code(_assume(aws, bob, internal)) == "AccessDenied"  # the role does not trust bob's account
+
+
+def test_service_and_federated_principals_never_match_an_iam_caller(aws):
+    """Principal {"Service": ...} names only that service, {"Federated": ...} only callers
+    federated through that provider; {"AWS": "*"} names every AWS principal."""
+    iam = aws.client("iam")
+    roles = {name: iam.create_role(RoleName=name, AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+        for name, principal in {"for-ec2": {"Service": "ec2.amazonaws.com"},
+                                "for-google": {"Federated": "accounts.google.com"},
+                                "for-any-aws": {"AWS": "*"}}.items()}
+    iam.create_user(UserName="eve")
+    iam.put_user_policy(UserName="eve", PolicyName="assume-all", PolicyDocument=policy(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
+    eve = access_keys(iam, "eve")
+    aws.enforce_iam()
+
+    assert error_code(_assume(aws, eve, roles["for-ec2"])) == "AccessDenied"
+    assert error_code(_assume(aws, eve, roles["for-google"])) == "AccessDenied"
+    assert error_code(_assume(aws, eve, roles["for-any-aws"])) is None
