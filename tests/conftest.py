@@ -104,6 +104,29 @@ def clean_emulator(emulator):
     return emulator
 
 
+def run_module(emu: Emulator | None, module: str, params: dict, *flags: str,
+               timeout: int = 600) -> tuple[dict, str]:
+    """Run one module (library/ or a collection's) ad hoc on localhost, as a task runs it;
+    with `emu`, its connection settings are added to the arguments. Returns (the module's
+    result as the json callback reports it, the whole output)."""
+    env = {**(emu.env() if emu else os.environ), "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"),
+           "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+           "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    args = dict(params)
+    if emu:
+        args = {"region": REGION, "endpoint_url": emu.endpoint, "aws_ca_bundle": emu.ca_bundle,
+                "access_key": "testing", "secret_key": "testing", **params}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "localhost", "-i", "inventories/local",
+         "-m", module, "-a", json.dumps(args), *flags],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        pytest.fail(f"no module result (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return result, proc.stdout + proc.stderr
+
+
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 

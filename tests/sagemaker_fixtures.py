@@ -13,7 +13,6 @@ import secrets
 import sys
 import tarfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -160,25 +159,3 @@ def predict(emu, endpoint: str) -> float:
 def wait_endpoint(sagemaker, name: str, timeout: float = 180) -> dict:
     return wait_for(lambda: sagemaker.describe_endpoint(EndpointName=name),
                     lambda e: e["EndpointStatus"] not in ("Creating", "Updating"), timeout)
-
-
-def run_module(emu, module: str, params: dict, *flags: str) -> tuple[dict, str]:
-    """Run a module of library/ ad hoc through Ansible against `emu`; return (its result, the output)."""
-    import json
-    import subprocess
-
-    from tests.conftest import REGION
-
-    args = {"region": REGION, "endpoint_url": emu.endpoint, "aws_ca_bundle": emu.ca_bundle,
-            "access_key": "testing", "secret_key": "testing", **params}
-    env = {**emu.env(), "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
-           "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible"), "localhost", "-i", "inventories/local",
-         "-m", module, "-a", json.dumps(args), *flags],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600, check=False)
-    try:
-        result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError):
-        pytest.fail(f"no module result (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return result, proc.stdout + proc.stderr

@@ -6,33 +6,9 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
-from tests.conftest import PROJECT_DIR
-
-BIN = Path(sys.executable).parent
-
-
-def run_module(env: dict, module: str, args: dict, *flags: str) -> dict:
-    """Run one module ad-hoc and return its result (the json callback's view of it)."""
-    env = {**env, "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"), "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-           "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LIBRARY": str(PROJECT_DIR / "library"),
-           "ANSIBLE_MODULE_UTILS": str(PROJECT_DIR / "module_utils")}
-    proc = subprocess.run([str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-                           "-e", f"ansible_python_interpreter={sys.executable}",
-                           "-m", module, "-a", json.dumps(args), *flags],
-                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.stdout, proc.stderr
-    return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-
-
-def aws_args(emu) -> dict:
-    return {"endpoint_url": emu.endpoint, "aws_ca_bundle": emu.ca_bundle, "region": "us-east-1",
-            "access_key": "testing", "secret_key": "testing"}
+from tests.conftest import run_module
 
 
 def assert_contract(run, changes: dict, settled: callable) -> None:
@@ -71,8 +47,8 @@ def test_lambda_invoke_config(clean_emulator):
         concurrency = lam.get_function_concurrency(FunctionName="fn").get("ReservedConcurrentExecutions")
         return config["MaximumRetryAttempts"] == 0 and concurrency == 5
 
-    args = {**aws_args(emu), "name": "fn", "maximum_retry_attempts": 0, "reserved_concurrency": 5}
-    assert_contract(lambda a, *f: run_module(emu.env(), "lambda_invoke_config", a, *f), args, settled)
+    args = {"name": "fn", "maximum_retry_attempts": 0, "reserved_concurrency": 5}
+    assert_contract(lambda a, *f: run_module(emu, "lambda_invoke_config", a, *f)[0], args, settled)
 
 
 def test_iam_user_rename(clean_emulator):
@@ -84,8 +60,8 @@ def test_iam_user_rename(clean_emulator):
         names = {u["UserName"] for u in iam.list_users()["Users"]}
         return names == {"john.smith"}
 
-    args = {**aws_args(emu), "name": "jsmith", "new_name": "john.smith"}
-    assert_contract(lambda a, *f: run_module(emu.env(), "iam_user_rename", a, *f), args, settled)
+    args = {"name": "jsmith", "new_name": "john.smith"}
+    assert_contract(lambda a, *f: run_module(emu, "iam_user_rename", a, *f)[0], args, settled)
 
 
 def test_deterministic_zip(tmp_path):
@@ -93,5 +69,5 @@ def test_deterministic_zip(tmp_path):
     (tmp_path / "src" / "pkg" / "handler.py").write_text("def h(e, c):\n    return 1\n")
     dest = tmp_path / "out" / "fn.zip"
     args = {"dest": str(dest), "sources": [{"path": str(tmp_path / "src")}]}
-    assert_contract(lambda a, *f: run_module(dict(os.environ), "deterministic_zip", a, *f), args, dest.exists)
+    assert_contract(lambda a, *f: run_module(None, "deterministic_zip", a, *f)[0], args, dest.exists)
 

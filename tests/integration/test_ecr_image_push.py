@@ -21,7 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator import registry as registries
-from tests.conftest import PROJECT_DIR, REGION
+from tests.conftest import PROJECT_DIR, run_module
 
 
 @pytest.fixture
@@ -54,19 +54,7 @@ def tiny_image(docker_engine, content: str) -> str:
 
 def push(emulator, docker_engine, *flags: str, **args) -> tuple[dict, str]:
     """Run the module ad hoc through Ansible; return (its result, the whole output)."""
-    params = {"region": REGION, "endpoint_url": emulator.endpoint, "aws_ca_bundle": emulator.ca_bundle,
-              "access_key": "testing", "secret_key": "testing", "docker_host": docker_engine.host, **args}
-    env = {**emulator.env(), "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
-           "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible"), "localhost", "-i", "inventories/local",
-         "-m", "ecr_image_push", "-a", json.dumps(params), *flags],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
-    try:
-        result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError):
-        pytest.fail(f"no module result (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return result, proc.stdout + proc.stderr
+    return run_module(emulator, "ecr_image_push", {"docker_host": docker_engine.host, **args}, *flags, timeout=300)
 
 
 def ecr_digest(ecr, repository: str, tag: str) -> str | None:

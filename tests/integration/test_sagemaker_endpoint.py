@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import run_module
 from tests.sagemaker_fixtures import (
     ROLE_ARN,
     connect_runtime,
@@ -14,7 +15,6 @@ from tests.sagemaker_fixtures import (
     new_bucket,
     predict,
     project_containers,
-    run_module,
     trained_models,  # noqa: F401 (fixture)
 )
 

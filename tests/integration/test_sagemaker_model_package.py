@@ -9,6 +9,7 @@ import secrets
 
 import pytest
 
+from tests.conftest import run_module
 from tests.sagemaker_fixtures import (
     ROLE_ARN,
     connect_runtime,
@@ -16,7 +17,6 @@ from tests.sagemaker_fixtures import (
     new_bucket,
     predict,
     read_model_tar,
-    run_module,
     trained_models,  # noqa: F401 (fixture)
 )
 
