@@ -8,6 +8,7 @@ reprocessed version overwrites the same keys with the same bytes (no duplicates)
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -19,7 +20,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trip_features import parse, reader, transform, validate
 from trip_features.config import Config
-from trip_features.errors import AccessDenied, ObjectMissing, TransientError, UnrecognisedFormat
+from trip_features.errors import (
+    AccessDenied,
+    KeyTooLong,
+    ObjectChanged,
+    ObjectMissing,
+    TransientError,
+    UnrecognisedFormat,
+)
 from trip_features.schema import Schema
 from trip_features.writer import S3Writer
 
@@ -28,7 +36,12 @@ READ_AHEAD_CHUNKS = 8  # downloaded while the previous batch is processed
 MANIFEST_VERSION = 1
 _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
                     "InternalError", "ServiceUnavailable", "503", "500", "502", "504"}
-_MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+_MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404", "NotFound"}
+_CHANGED_CODES = {"PreconditionFailed", "412"}
+MAX_KEY_BYTES = 1024  # S3's limit on a key, in UTF-8 bytes
+# Blank lines before the first record: ASCII whitespace only, matched in one C-level pass.
+_LEADING_BLANKS = re.compile(rb"(?:[ \t\r\x0b\x0c]*\n)*")
+_BLANK = b" \t\r\x0b\x0c"
 
 
 @dataclass(frozen=True)
@@ -49,9 +62,15 @@ class ObjectRef:
 def output_keys(ref: ObjectRef, config: Config) -> dict[str, str]:
     rel = ref.key[len(config.raw_prefix):] if ref.key.startswith(config.raw_prefix) else ref.key
     base = f"{rel}/{ref.version_tag}"
-    return {"processed": f"{config.processed_prefix}{base}/records.csv",
+    keys = {"processed": f"{config.processed_prefix}{base}/records.csv",
             "rejected": f"{config.rejected_prefix}{base}/rejects.jsonl",
             "manifest": f"{config.manifest_prefix}{base}/manifest.json"}
+    for key in keys.values():
+        if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+            raise KeyTooLong(f"output key would be {len(key.encode('utf-8', 'surrogatepass'))} bytes, over S3's "
+                             f"{MAX_KEY_BYTES}-byte limit: shorten the source key ({len(ref.key)} characters) "
+                             "or the output prefixes")
+    return keys
 
 
 def is_transient(err: BaseException) -> bool:
@@ -67,7 +86,15 @@ def is_transient(err: BaseException) -> bool:
 def manifest_exists(s3, bucket: str, key: str) -> bool:
     # ListBucket on the manifest prefix (not HeadObject): allowed by the role's prefix-scoped
     # s3:ListBucket, and a clean yes/no where HeadObject without ListBucket answers 403.
-    listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    try:
+        listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        if code in _MISSING_CODES:
+            raise ObjectMissing(f"bucket {bucket!r} does not exist ({code})") from None
+        if code in ("AccessDenied", "403"):
+            raise AccessDenied(f"the function may not list s3://{bucket}/{key}: {err}") from None
+        raise
     return any(item["Key"] == key for item in listing.get("Contents", []))
 
 
@@ -75,10 +102,15 @@ def _open(s3, ref: ObjectRef) -> dict:
     params = {"Bucket": ref.bucket, "Key": ref.key}
     if ref.version_id and ref.version_id != "null":
         params["VersionId"] = ref.version_id
+    elif ref.etag:  # unversioned: read the content the event names, not whatever the key holds now
+        params["IfMatch"] = f'"{ref.etag.strip(chr(34))}"'
     try:
         return s3.get_object(**params)
     except ClientError as err:
         code = str(err.response.get("Error", {}).get("Code", ""))
+        if code in _CHANGED_CODES:
+            raise ObjectChanged(f"s3://{ref.bucket}/{ref.key} no longer has ETag {ref.etag}: overwritten "
+                                "before it was processed (the new content has its own event)") from None
         if code in _MISSING_CODES:
             raise ObjectMissing(f"s3://{ref.bucket}/{ref.key} (version {ref.version_id}) no longer exists; "
                                 "deleted or overwritten before it was processed") from None
@@ -96,18 +128,49 @@ def _counting(body, stats: dict) -> Iterator[bytes]:
         yield chunk
 
 
-def _split_first_line(data: bytes) -> tuple[bytes, bytes]:
-    line, _, rest = data.partition(b"\n")
-    return line, rest
+def _skip_blank_lines(data: bytes) -> tuple[int, int]:
+    """(bytes, lines) of the blank lines that start `data`, found in one pass (linear)."""
+    end = _LEADING_BLANKS.match(data).end()
+    lines = data.count(b"\n", 0, end)
+    if end < len(data) and b"\n" not in data[end:] and not data[end:].strip(_BLANK):
+        return len(data), lines + 1  # a last line without its newline, blank too
+    return end, lines
+
+
+def _frame(data: bytes, schema: Schema) -> tuple[str, parse.CsvHeader | None, int]:
+    """The format and CSV header from the first non-blank line of `data` (and a sample of
+    the lines after it); returns how many bytes the header takes (0 for JSON Lines)."""
+    end = data.find(b"\n")
+    end = len(data) if end < 0 else end
+    line = data[:end]
+    sample = data[end + 1:end + 1 + 64 * 1024].split(b"\n")[:200]
+    looks_json = sum(x.lstrip().startswith(b"{") for x in sample if x.strip(_BLANK))
+    looks_other = sum(not x.lstrip().startswith(b"{") for x in sample if x.strip(_BLANK))
+    if line.lstrip().startswith(b"{"):
+        return "jsonl", None, 0
+    try:
+        text = line.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        if looks_json > looks_other:
+            return "jsonl", None, 0
+        raise UnrecognisedFormat("the first line is not valid UTF-8, so not a CSV header, "
+                                 "and the lines after it are not JSON Lines") from None
+    try:
+        header = parse.parse_header(text, schema.field_names, schema.required_names)
+    except UnrecognisedFormat:
+        if looks_json > looks_other:  # JSON Lines whose first line is broken: that line is a reject
+            return "jsonl", None, 0
+        raise
+    return "csv", header, min(end + 1, len(data))
 
 
 def process_object(s3, ref: ObjectRef, config: Config, schema: Schema, *,
                    request_id: str = "", clock: Callable[[], float] = time.monotonic) -> dict:
     """Process one object version; returns the manifest (or a 'skipped' result)."""
     started = clock()
-    keys = output_keys(ref, config)
     if not ref.key.startswith(config.raw_prefix):
         return {"status": "ignored", "reason": f"key is outside {config.raw_prefix}", "source": ref.key}
+    keys = output_keys(ref, config)
     if manifest_exists(s3, ref.bucket, keys["manifest"]):
         return {"status": "skipped", "reason": "this object version was already processed",
                 "manifest": keys["manifest"], "source": ref.key}
@@ -174,7 +237,7 @@ def _process_batch(data: bytes, first_line: int, fmt: str, header: parse.CsvHead
     good = int(checked.ok.sum()) if checked is not None else 0
     return _BatchResult(
         features=transform.to_csv(transform.features(checked, schema), schema) if good else b"",
-        rejects=transform.rejects_to_jsonl(bad) if bad else b"",
+        rejects=transform.rejects_to_jsonl(bad, config.reject_record_bytes) if bad else b"",
         records=len(parsed) + len(parsed.rejects), out=good, rejected=len(bad), blank_lines=parsed.blank_lines)
 
 
@@ -192,7 +255,7 @@ def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, proc
     header: parse.CsvHeader | None = None
     first = next(chunks, b"")
     compression = "gzip" if first.startswith(reader.GZIP_MAGIC) else "none"
-    content = reader.decompress(_chain(first, chunks))
+    content = reader.decompress(_chain(first, chunks), config.max_decompressed_bytes, config.max_compression_ratio)
     in_flight: deque[Future] = deque()
 
     def drain(keep: int) -> None:
@@ -207,7 +270,8 @@ def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, proc
 
     with ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="batch") as pool:
         try:
-            for item in reader.line_batches(content, config.batch_bytes, config.max_record_bytes):
+            for item in reader.line_batches(content, config.batch_bytes, config.max_record_bytes,
+                                                 config.batch_lines):
                 if isinstance(item, reader.Oversized):
                     if fmt is None:
                         raise UnrecognisedFormat(f"line {item.line} is {item.length} bytes before any record "
@@ -218,25 +282,19 @@ def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, proc
                     reject = parse.Reject(item.line, item.head.decode("utf-8", "backslashreplace"),
                                           [f"record is {item.length} bytes, over the {config.max_record_bytes}-byte "
                                            "limit (first 200 bytes kept)"])
-                    rejected.write(transform.rejects_to_jsonl([reject]))
+                    rejected.write(transform.rejects_to_jsonl([reject], config.reject_record_bytes))
                     continue
                 data, first_line = item.data, item.first_line
-                while fmt is None and data:
-                    line, rest = _split_first_line(data)
-                    if not line.strip():
-                        counts["blank_lines"] += 1
-                        data, first_line = rest, first_line + 1
-                        continue
-                    fmt = parse.detect_format(line.decode("utf-8", "replace"))
-                    processed.write(transform.header(schema))
-                    if fmt == "csv":
-                        try:
-                            text = line.decode("utf-8").rstrip("\r")
-                        except UnicodeDecodeError:
-                            raise UnrecognisedFormat("the CSV header is not valid UTF-8") from None
-                        header = parse.parse_header(text, schema.field_names, schema.required_names)
-                        counts["header_lines"] = 1
-                        data, first_line = rest, first_line + 1
+                if fmt is None:
+                    skip, blanks = _skip_blank_lines(data)
+                    counts["blank_lines"] += blanks
+                    data, first_line = data[skip:], first_line + blanks
+                    if data:
+                        fmt, header, used = _frame(data, schema)
+                        processed.write(transform.header(schema))
+                        if header is not None:
+                            counts["header_lines"] = 1
+                            data, first_line = data[used:], first_line + 1
                 if not data:
                     continue
                 in_flight.append(pool.submit(_process_batch, data, first_line, fmt, header, config, schema))

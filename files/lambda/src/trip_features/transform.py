@@ -97,7 +97,26 @@ def rejects(parsed: Parsed, v: Validated | None) -> list[Reject]:
     return out
 
 
-def rejects_to_jsonl(items: list[Reject]) -> bytes:
+def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
+    """One JSON line per reject: {"line", "reasons", "record"}; a record longer than
+    `record_bytes` is cut there, and "record_bytes" gives its full length, so a reject line
+    stays bounded whatever its input. Repeated junk (the same line, the same reasons) is
+    serialised once per batch."""
     # ASCII-escaped: no line separator other than \n can appear inside a record (U+2028, NEL...).
-    return "".join(json.dumps({"line": r.line, "reasons": r.reasons, "record": r.raw}) + "\n"
-                   for r in items).encode()
+    out = []
+    seen: dict[tuple, str] = {}
+    for r in items:
+        key = (r.raw, r.length, *r.reasons)
+        body = seen.get(key)
+        if body is None:
+            item = {"reasons": r.reasons, "record": r.raw}
+            if len(r.raw) * 4 > record_bytes:
+                raw = r.raw.encode("utf-8", "surrogatepass")
+                if len(raw) > record_bytes:
+                    item["record"] = raw[:record_bytes].decode("utf-8", "ignore")
+                    item["record_bytes"] = r.length or len(raw)
+            if r.length:
+                item["record_bytes"] = r.length
+            body = seen[key] = json.dumps(item)[1:]
+        out.append(f'{{"line": {r.line}, {body}\n')
+    return "".join(out).encode()
