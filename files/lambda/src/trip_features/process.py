@@ -16,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trip_features import parse, reader, transform, validate
@@ -225,20 +227,110 @@ class _BatchResult:
     blank_lines: int
 
 
+# Batches whose lines average under this many bytes are processed once per distinct line:
+# exports full of the same short junk ("{}", "null", "N/A") then cost a dictionary lookup a
+# line instead of a parse, a validation and a reject each. Real records are longer.
+DEDUPE_BELOW_BYTES = 48
+# A batch holds up to this many times BATCH_LINES lines, parsed BATCH_LINES at a time: short
+# repeated lines are told apart in bulk, and no parse holds more than BATCH_LINES lines.
+FRAME_LINES = 4
+
+
 def _process_batch(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
                    config: Config, schema: Schema) -> _BatchResult:
     """One batch of whole lines -> its feature CSV and reject lines (runs on a worker thread)."""
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if lines and len(data) < DEDUPE_BELOW_BYTES * lines:
+        return _process_distinct_lines(data, first_line, fmt, header, config, schema)
+    parts = [_process_lines(part, line, fmt, header, config, schema)
+             for line, part in _slices(data, first_line, config.batch_lines)]
+    if len(parts) == 1:
+        return parts[0]
+    return _BatchResult(b"".join(p.features for p in parts), b"".join(p.rejects for p in parts),
+                        *(sum(getattr(p, name) for p in parts) for name in ("records", "out", "rejected",
+                                                                            "blank_lines")))
+
+
+def _slices(data: bytes, first_line: int, max_lines: int) -> Iterator[tuple[int, bytes]]:
+    """(first line number, bytes) of at most `max_lines` lines each: what is parsed at once,
+    so the Python objects of one parse (a reject's reasons, a JSON object) stay bounded."""
+    if data.count(b"\n") <= max_lines:
+        yield first_line, data
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    start = 0
+    for k in range(max_lines - 1, len(ends), max_lines):
+        cut = int(ends[k]) + 1
+        yield first_line, data[start:cut]
+        first_line, start = first_line + max_lines, cut
+    if start < len(data):
+        yield first_line, data[start:]
+
+
+def _process_lines(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
+                   config: Config, schema: Schema) -> _BatchResult:
+    parsed, checked, bad, good = _parse_and_check(data, first_line, fmt, header, config, schema)
+    return _BatchResult(
+        features=transform.to_csv(transform.features(checked, schema), schema) if good else b"",
+        rejects=transform.rejects_to_jsonl(bad, config.reject_record_bytes) if bad else b"",
+        records=len(parsed) + len(parsed.rejects), out=good, rejected=len(bad), blank_lines=parsed.blank_lines)
+
+
+def _parse_and_check(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
+                     config: Config, schema: Schema):
     if fmt == "csv":
         parsed = parse.parse_csv(data, first_line, header, config.max_record_bytes)
     else:
         parsed = parse.parse_jsonl(data, first_line, schema, config.max_record_bytes)
     checked = validate.validate(parsed, schema) if len(parsed) else None
-    bad = transform.rejects(parsed, checked)
     good = int(checked.ok.sum()) if checked is not None else 0
+    return parsed, checked, transform.rejects(parsed, checked), good
+
+
+def _process_distinct_lines(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
+                            config: Config, schema: Schema) -> _BatchResult:
+    """The same result as the plain path, computed once per distinct line: every line's
+    verdict depends on its bytes alone, so line i of the batch gets the verdict of its text.
+    Lines are told apart by Arrow's dictionary encoding, and runs of the same rejected line
+    become one reject ("lines": n), so a batch of junk costs a few vector operations."""
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    offsets = np.concatenate(([0], ends + 1)).astype(np.int32)
+    lines = pa.Array.from_buffers(pa.binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    encoded = lines.dictionary_encode()
+    inverse = encoded.indices.to_numpy()
+    distinct = b"".join(encoded.dictionary.to_pylist())
+    kind = np.zeros(len(encoded.dictionary), dtype=np.int8)  # 0 blank, 1 record out, 2 reject
+    feature_of: list[bytes] = [b""] * len(kind)
+    body_of = {}
+    for line, part in _slices(distinct, 1, config.batch_lines):  # "line" i + 1 is distinct text i
+        parsed, checked, bad, good = _parse_and_check(part, line, fmt, header, config, schema)
+        if good:
+            text = transform.to_csv(transform.features(checked, schema), schema)
+            valid = parsed.lines[checked.ok] - 1
+            kind[valid] = 1
+            for u, row in zip(valid.tolist(), text.split(b"\n"), strict=False):
+                feature_of[u] = row + b"\n"
+        for r in bad:
+            kind[r.line - 1] = 2
+            body_of[r.line - 1] = transform.reject_body(r, config.reject_record_bytes)
+    per_row = kind[inverse]
+    out_rows = inverse[per_row == 1].tolist()
+    rejected = np.flatnonzero(per_row == 2)
+    rejects = []
+    if len(rejected):
+        # a run starts where the row is not the next one, or its text differs from the last
+        new_run = np.concatenate(([True], (np.diff(rejected) != 1) | (np.diff(inverse[rejected]) != 0)))
+        starts = np.flatnonzero(new_run)
+        sizes = np.diff(np.concatenate((starts, [len(rejected)])))
+        for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+            row = int(rejected[start])
+            rejects.append(transform.reject_line(first_line + row, body_of[int(inverse[row])], size))
     return _BatchResult(
-        features=transform.to_csv(transform.features(checked, schema), schema) if good else b"",
-        rejects=transform.rejects_to_jsonl(bad, config.reject_record_bytes) if bad else b"",
-        records=len(parsed) + len(parsed.rejects), out=good, rejected=len(bad), blank_lines=parsed.blank_lines)
+        features=b"".join(feature_of[u] for u in out_rows), rejects="".join(rejects).encode(),
+        records=len(out_rows) + len(rejected), out=len(out_rows), rejected=len(rejected),
+        blank_lines=int((per_row == 0).sum()))
 
 
 def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, processed, rejected) -> dict:
@@ -271,7 +363,7 @@ def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, proc
     with ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="batch") as pool:
         try:
             for item in reader.line_batches(content, config.batch_bytes, config.max_record_bytes,
-                                                 config.batch_lines):
+                                                 config.batch_lines * FRAME_LINES):
                 if isinstance(item, reader.Oversized):
                     if fmt is None:
                         raise UnrecognisedFormat(f"line {item.line} is {item.length} bytes before any record "

@@ -97,26 +97,65 @@ def rejects(parsed: Parsed, v: Validated | None) -> list[Reject]:
     return out
 
 
-def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
-    """One JSON line per reject: {"line", "reasons", "record"}; a record longer than
-    `record_bytes` is cut there, and "record_bytes" gives its full length, so a reject line
-    stays bounded whatever its input. Repeated junk (the same line, the same reasons) is
-    serialised once per batch."""
+def reject_body(r: Reject, record_bytes: int) -> str:
+    """A reject's JSON without its line number: '"reasons": [...], "record": "..."}'.
+
+    A record longer than `record_bytes` is cut there and "record_bytes" gives its full
+    length, so a reject line stays bounded whatever its input."""
+    item = {"reasons": r.reasons, "record": r.raw}
+    if len(r.raw) * 4 > record_bytes:
+        raw = r.raw.encode("utf-8", "surrogatepass")
+        if len(raw) > record_bytes:
+            item["record"] = raw[:record_bytes].decode("utf-8", "ignore")
+            item["record_bytes"] = len(raw)
+    if r.length:
+        item["record_bytes"] = r.length
     # ASCII-escaped: no line separator other than \n can appear inside a record (U+2028, NEL...).
-    out = []
+    return json.dumps(item)[1:]
+
+
+def reject_line(line: int, body: str, lines: int = 1) -> str:
+    if lines > 1:  # a run of identical lines: line, line + 1, ..., line + lines - 1
+        return f'{{"line": {line}, "lines": {lines}, {body}\n'
+    return f'{{"line": {line}, {body}\n'
+
+
+class RejectRuns:
+    """Reject lines in line order; consecutive lines with the same text and reasons (an
+    export full of "{}") become one reject with "lines": n, so junk cannot swell the output."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.count = 0
+        self._body: str | None = None
+        self._line = self._lines = 0
+
+    def add(self, line: int, body: str) -> None:
+        self.count += 1
+        if body is self._body and line == self._line + self._lines:
+            self._lines += 1
+            return
+        self._flush()
+        self._body, self._line, self._lines = body, line, 1
+
+    def _flush(self) -> None:
+        if self._body is not None:
+            self.out.append(reject_line(self._line, self._body, self._lines))
+
+    def to_bytes(self) -> bytes:
+        self._flush()
+        self._body = None
+        return "".join(self.out).encode()
+
+
+def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
+    """JSON Lines {"line", ["lines",] "reasons", "record"[, "record_bytes"]}, in line order."""
     seen: dict[tuple, str] = {}
+    runs = RejectRuns()
     for r in items:
         key = (r.raw, r.length, *r.reasons)
         body = seen.get(key)
         if body is None:
-            item = {"reasons": r.reasons, "record": r.raw}
-            if len(r.raw) * 4 > record_bytes:
-                raw = r.raw.encode("utf-8", "surrogatepass")
-                if len(raw) > record_bytes:
-                    item["record"] = raw[:record_bytes].decode("utf-8", "ignore")
-                    item["record_bytes"] = r.length or len(raw)
-            if r.length:
-                item["record_bytes"] = r.length
-            body = seen[key] = json.dumps(item)[1:]
-        out.append(f'{{"line": {r.line}, {body}\n')
-    return "".join(out).encode()
+            body = seen[key] = reject_body(r, record_bytes)
+        runs.add(r.line, body)
+    return runs.to_bytes()
