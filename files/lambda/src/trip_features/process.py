@@ -8,7 +8,6 @@ reprocessed version overwrites the same keys with the same bytes (no duplicates)
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -41,8 +40,6 @@ _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTim
 _MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404", "NotFound"}
 _CHANGED_CODES = {"PreconditionFailed", "412"}
 MAX_KEY_BYTES = 1024  # S3's limit on a key, in UTF-8 bytes
-# Blank lines before the first record: ASCII whitespace only, matched in one C-level pass.
-_LEADING_BLANKS = re.compile(rb"(?:[ \t\r\x0b\x0c]*\n)*")
 _BLANK = b" \t\r\x0b\x0c"
 
 
@@ -131,12 +128,12 @@ def _counting(body, stats: dict) -> Iterator[bytes]:
 
 
 def _skip_blank_lines(data: bytes) -> tuple[int, int]:
-    """(bytes, lines) of the blank lines that start `data`, found in one pass (linear)."""
-    end = _LEADING_BLANKS.match(data).end()
-    lines = data.count(b"\n", 0, end)
-    if end < len(data) and b"\n" not in data[end:] and not data[end:].strip(_BLANK):
-        return len(data), lines + 1  # a last line without its newline, blank too
-    return end, lines
+    """(bytes, lines) of the blank lines that start `data`, found in C-level passes (linear)."""
+    content = len(data) - len(data.lstrip(_BLANK + b"\n"))  # the first byte that is not whitespace
+    if content == len(data):  # all blank, the last line perhaps without its newline
+        return len(data), data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
+    end = data.rfind(b"\n", 0, content) + 1
+    return end, data.count(b"\n", 0, end)
 
 
 def _frame(data: bytes, schema: Schema) -> tuple[str, parse.CsvHeader | None, int]:
@@ -388,6 +385,10 @@ def process_stream(chunks: Iterator[bytes], config: Config, schema: Schema, proc
                             counts["header_lines"] = 1
                             data, first_line = data[used:], first_line + 1
                 if not data:
+                    continue
+                if not data.translate(None, _BLANK + b"\n" + (b"," if fmt == "csv" else b"")):
+                    # nothing but blank lines (a run of them, or a bomb of newlines): counted here
+                    counts["blank_lines"] += data.count(b"\n") + (not data.endswith(b"\n"))
                     continue
                 in_flight.append(pool.submit(_process_batch, data, first_line, fmt, header, config, schema))
                 drain(config.workers)

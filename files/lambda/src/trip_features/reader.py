@@ -24,7 +24,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_BOMS = {b"\xff\xfe": "UTF-16-LE", b"\xfe\xff": "UTF-16-BE"}
 _MAX_INFLATE = 1024 * 1024  # at most this much output per zlib call: a gzip bomb stays bounded
 RATIO_GRACE = 64 * 1024 * 1024  # the compression ratio is judged only past this much output
-_COALESCE = 256 * 1024  # tiny pieces (many tiny gzip members) are joined before line framing
+_COALESCE = 256 * 1024
+_WHITESPACE = b" \t\r\n\x0b\x0c"  # tiny pieces (many tiny gzip members) are joined before line framing
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,6 @@ def decompress(chunks: Iterable[bytes], max_bytes: int | None = None,
     consumed = produced = 0
     for chunk in chain([head], it):
         data = chunk
-        consumed += len(chunk)
         while data:
             if inflater.eof:  # a further gzip member follows
                 inflater = zlib.decompressobj(wbits=31)
@@ -128,11 +128,13 @@ def decompress(chunks: Iterable[bytes], max_bytes: int | None = None,
                 out = inflater.decompress(data, _MAX_INFLATE)
             except zlib.error as err:
                 raise CorruptGzip(f"not a valid gzip stream: {err}") from None
+            rest = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            consumed += len(data) - len(rest)
             if out:
                 produced += len(out)
                 _check_size(produced, consumed, max_bytes, max_ratio)
                 yield out
-            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            data = rest
     if not inflater.eof:
         raise TruncatedGzip("gzip stream ends before its end-of-stream marker (truncated upload?)")
     tail = inflater.flush()
@@ -207,6 +209,13 @@ def line_batches(content: Iterable[bytes], batch_bytes: int, max_record_bytes: i
             skipping = None
             chunk = chunk[end + 1:]
         data = buf + chunk
+        last = data.rfind(b"\n")
+        if last >= 0 and not data.translate(None, _WHITESPACE):
+            # only blank lines: nothing will be parsed, so no cap on their number
+            yield Batch(line_no, data[:last + 1])
+            line_no += data.count(b"\n")
+            buf = data[last + 1:]
+            continue
         ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
         start = k = 0
         while k < len(ends):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring_ascii as _json_string
 
 import numpy as np
 import pyarrow as pa
@@ -101,17 +101,16 @@ def reject_body(r: Reject, record_bytes: int) -> str:
     """A reject's JSON without its line number: '"reasons": [...], "record": "..."}'.
 
     A record longer than `record_bytes` is cut there and "record_bytes" gives its full
-    length, so a reject line stays bounded whatever its input."""
-    item = {"reasons": r.reasons, "record": r.raw}
-    if len(r.raw) * 4 > record_bytes:
-        raw = r.raw.encode("utf-8", "surrogatepass")
-        if len(raw) > record_bytes:
-            item["record"] = raw[:record_bytes].decode("utf-8", "ignore")
-            item["record_bytes"] = len(raw)
-    if r.length:
-        item["record_bytes"] = r.length
-    # ASCII-escaped: no line separator other than \n can appear inside a record (U+2028, NEL...).
-    return json.dumps(item)[1:]
+    length, so a reject line stays bounded whatever its input. Strings are escaped by the
+    json module's C encoder, to ASCII: no line separator other than \\n can appear inside a
+    reject (U+2028, NEL...)."""
+    raw, length = r.raw, r.length
+    if len(raw) * 4 > record_bytes:
+        encoded = raw.encode("utf-8", "surrogatepass")
+        if len(encoded) > record_bytes:
+            raw, length = encoded[:record_bytes].decode("utf-8", "ignore"), length or len(encoded)
+    tail = f', "record_bytes": {length}}}' if length else "}"
+    return f'"reasons": [{", ".join(map(_json_string, r.reasons))}], "record": {_json_string(raw)}{tail}'
 
 
 def reject_line(line: int, body: str, lines: int = 1) -> str:
@@ -150,12 +149,14 @@ class RejectRuns:
 
 def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
     """JSON Lines {"line", ["lines",] "reasons", "record"[, "record_bytes"]}, in line order."""
-    seen: dict[tuple, str] = {}
+    seen: dict[str, tuple[list[str], int, str]] = {}  # raw -> (reasons, length, body): repeated junk
     runs = RejectRuns()
     for r in items:
-        key = (r.raw, r.length, *r.reasons)
-        body = seen.get(key)
-        if body is None:
-            body = seen[key] = reject_body(r, record_bytes)
+        known = seen.get(r.raw)
+        if known is not None and known[0] == r.reasons and known[1] == r.length:
+            body = known[2]
+        else:
+            body = reject_body(r, record_bytes)
+            seen[r.raw] = (r.reasons, r.length, body)
         runs.add(r.line, body)
     return runs.to_bytes()
