@@ -238,17 +238,19 @@ def test_one_bad_record_never_stops_the_others_in_its_event(aws):
     too_long = local_invoke.s3_event(s3, BUCKET, long_key)["Records"][0]
     no_bucket = json.loads(json.dumps(good))
     no_bucket["s3"]["bucket"]["name"] = "no-such-bucket-here"
+    bad_name = json.loads(json.dumps(good))
+    bad_name["s3"]["bucket"]["name"] = "not a bucket name"
     event = {"Records": [{"eventSource": "aws:sqs", "body": "x"}, {"eventSource": "aws:s3"}, no_bucket,
-                         too_long, good]}
+                         too_long, bad_name, good]}
     results = invoke("", event, all_results=True)
-    assert [r["status"] for r in results] == ["failed", "failed", "failed", "failed", "processed"], results
-    assert [r.get("error", {}).get("type") for r in results[:4]] == \
-        ["InvalidEvent", "InvalidEvent", "ObjectMissing", "KeyTooLong"]
+    assert [r["status"] for r in results] == ["failed"] * 5 + ["processed"], results
+    assert [r.get("error", {}).get("type") for r in results[:5]] == \
+        ["InvalidEvent", "InvalidEvent", "ObjectMissing", "KeyTooLong", "InvalidEvent"]
     messages = []
     while batch := failures(sqs, queue):
         messages += batch
     assert sorted(m["error"]["type"] for m in messages) == \
-        ["InvalidEvent", "InvalidEvent", "KeyTooLong", "ObjectMissing"]
+        ["InvalidEvent", "InvalidEvent", "InvalidEvent", "KeyTooLong", "ObjectMissing"]
     assert all(m["replay_event"]["Records"][0] in event["Records"] for m in messages)
     assert "1024-byte limit" in next(m for m in messages if m["error"]["type"] == "KeyTooLong")["error"]["message"]
 

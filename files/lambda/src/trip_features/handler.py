@@ -25,6 +25,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ParamValidationError
 
 from trip_features import config as config_module
 from trip_features import schema as schema_module
@@ -138,6 +139,8 @@ def handle_record(record, context) -> dict:
     except Exception as err:
         if isinstance(err, PermanentError):
             failure = err
+        elif isinstance(err, ParamValidationError):  # botocore refused the event's bucket or key
+            failure = InvalidEvent(f"the event names a bucket or key S3 cannot take: {err}")
         elif is_transient(err):
             logger.exception("transient error outlived the retries: Lambda will retry the event")
             raise RetryLater(f"{type(err).__name__}: {err}") from err

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from trip_features import parse, reader, transform, validate
 from trip_features.config import Config
@@ -79,7 +79,8 @@ def is_transient(err: BaseException) -> bool:
         code = str(err.response.get("Error", {}).get("Code", ""))
         status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return code in _TRANSIENT_CODES or status >= 500
-    return isinstance(err, BotoCoreError)  # connection reset, read timeout, streaming error
+    # connection reset, read timeout, streaming error; not a request botocore refused to send
+    return isinstance(err, BotoCoreError) and not isinstance(err, ParamValidationError)
 
 
 def manifest_exists(s3, bucket: str, key: str) -> bool:
