@@ -77,11 +77,12 @@ class Parsed:
     def __len__(self) -> int:
         return len(self.raw)
 
-    def shown(self, name: str, i: int) -> object:
-        """Row i's value of a column as the input spelled it, for a reject's reason."""
+    def shown_many(self, name: str, rows: np.ndarray) -> list:
+        """The values of a column in `rows` as the input spelled them, for rejects' reasons."""
         if self.typed:
-            return self.originals[name][i]
-        return self.columns[name][i].as_py()
+            column = self.originals[name]
+            return [column[i] for i in rows.tolist()]
+        return self.columns[name].take(pa.array(rows)).to_pylist()
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ class RejectRuns:
 
     def add(self, line: int, body: str) -> None:
         self.count += 1
-        if body is self._body and line == self._line + self._lines:
+        if line == self._line + self._lines and body == self._body:
             self._lines += 1
             return
         self._flush()
@@ -149,14 +149,7 @@ class RejectRuns:
 
 def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
     """JSON Lines {"line", ["lines",] "reasons", "record"[, "record_bytes"]}, in line order."""
-    seen: dict[str, tuple[list[str], int, str]] = {}  # raw -> (reasons, length, body): repeated junk
     runs = RejectRuns()
     for r in items:
-        known = seen.get(r.raw)
-        if known is not None and known[0] == r.reasons and known[1] == r.length:
-            body = known[2]
-        else:
-            body = reject_body(r, record_bytes)
-            seen[r.raw] = (r.reasons, r.length, body)
-        runs.add(r.line, body)
+        runs.add(r.line, reject_body(r, record_bytes))
     return runs.to_bytes()

@@ -200,6 +200,14 @@ def validate(parsed: Parsed, schema: Schema) -> Validated:
         for i in np.flatnonzero(mask).tolist():
             reasons[i].append(message(i))
 
+    def flag_value(mask: np.ndarray, name: str, template: str) -> None:
+        """Reasons naming the value as the input spelled it: `template` with {} for it.
+        The values of all flagged rows are fetched at once (not an Arrow scalar per row)."""
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            for i, value in zip(rows.tolist(), parsed.shown_many(name, rows), strict=True):
+                reasons[i].append(template.format(_show(value)))
+
     for spec in schema.fields:
         name = spec.name
         col = parsed.columns.get(name)
@@ -213,15 +221,15 @@ def validate(parsed: Parsed, schema: Schema) -> Validated:
                 pickup_text = canonical
         else:
             vals, rule = _strings(col, status, spec)
-        flag(status == INVALID, lambda i, nm=name, k=_KIND[spec.type]:
-             f"{nm}: not {k}: {_show(parsed.shown(nm, i))}")
+        flag_value(status == INVALID, name, f"{name}: not {_KIND[spec.type]}: {{}}")
         if spec.type == "integer":
             fractional = (status == OK) & (vals != np.floor(vals))
-            flag(fractional, lambda i, nm=name: f"{nm}: not an integer: {_show(parsed.shown(nm, i))}")
+            flag_value(fractional, name, f"{name}: not an integer: {{}}")
             status[fractional] = INVALID
         missing = status == MISSING
         if spec.required:
-            flag(missing, lambda i, nm=name: f"{nm}: required")
+            required = f"{name}: required"
+            flag(missing, lambda i, text=required: text)
         elif spec.default is not None and missing.any():
             if isinstance(vals, np.ndarray):
                 vals[missing] = spec.default
@@ -231,18 +239,15 @@ def validate(parsed: Parsed, schema: Schema) -> Validated:
         present = status == OK
         if rule is None:
             if spec.min is not None:
-                low = present & (vals < spec.min)
-                flag(low, lambda i, nm=name, s=spec:
-                     f"{nm}: {_show(parsed.shown(nm, i))} below the minimum {_limit(s, s.min)}")
+                flag_value(present & (vals < spec.min), name,
+                           f"{name}: {{}} below the minimum {_limit(spec, spec.min)}")
             if spec.max is not None:
-                high = present & (vals > spec.max)
-                flag(high, lambda i, nm=name, s=spec:
-                     f"{nm}: {_show(parsed.shown(nm, i))} above the maximum {_limit(s, s.max)}")
+                flag_value(present & (vals > spec.max), name,
+                           f"{name}: {{}} above the maximum {_limit(spec, spec.max)}")
         else:
-            allowed = sorted(spec.enum) if spec.enum is not None else None
-            flag(rule & present, lambda i, nm=name, a=allowed, p=spec.pattern:
-                 f"{nm}: {_show(parsed.shown(nm, i))} is not one of {a}" if a is not None else
-                 f"{nm}: {_show(parsed.shown(nm, i))} does not match {p.pattern}")
+            rule_text = (f"is not one of {sorted(spec.enum)}" if spec.enum is not None
+                         else f"does not match {spec.pattern.pattern}")
+            flag_value(rule & present, name, f"{name}: {{}} {rule_text.replace('{', '{{').replace('}', '}}')}")
         values[name] = vals
         values[name + "__ok"] = present
 
