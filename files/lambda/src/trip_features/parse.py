@@ -242,8 +242,11 @@ def _parse_csv_compiled(data: bytes, first_line: int, header: CsvHeader, max_rec
             rejects.append(_width_reject(int(numbers[i]), line, header.width, int(widths[i])))
     columns = {name: pa.array([], pa.string()) for name in header.index}
     if parsed_by_arrow.any():
+        arrow_data = data
+        if not parsed_by_arrow.all():  # hand Arrow only its lines: no Python callback per other line
+            arrow_data = buf[np.repeat(parsed_by_arrow, ends - starts + 1)].tobytes()
         table = pa_csv.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(arrow_data),
             read_options=pa_csv.ReadOptions(column_names=list(header.names), block_size=_ARROW_BLOCK),
             parse_options=pa_csv.ParseOptions(quote_char=False, invalid_row_handler=_skip),
             convert_options=pa_csv.ConvertOptions(
