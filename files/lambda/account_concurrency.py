@@ -10,7 +10,7 @@ Prints one JSON object:
   {"supported": true, "limit": 1000, "unreserved": 990, "function_reserved": 10,
    "unreserved_after": 990, "max_reservable": 900}
 or {"supported": false, "reason": "..."} where the endpoint does not implement
-GetAccountSettings (the embedded AWS does not).
+GetAccountSettings (AWS and the embedded AWS do; stock moto answers 404).
 
   python account_concurrency.py --function trip-features --reserve 10
 """

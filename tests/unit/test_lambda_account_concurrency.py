@@ -1,19 +1,25 @@
 """The role's reserved-concurrency check (files/lambda/account_concurrency.py).
 
-The embedded AWS does not implement GetAccountSettings (moto answers 404 "Not yet
-implemented"): that is tested against it, as the role meets it. The arithmetic on a real
-account's figures is tested with botocore's Stubber standing in for the Lambda API,
-since no endpoint here can answer GetAccountSettings.
+The embedded AWS answers GetAccountSettings (the lambda_account_settings extension):
+the check is tested against it with real reservations. Figures no emulator account can
+reach (a new account's quota of 10) are tested with botocore's Stubber standing in for
+the Lambda API. An endpoint without the API (stock moto answers 404 "Not yet
+implemented") is reported as unsupported, tested against stock moto.
 """
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+
+from emulator import launcher
+from tests.conftest import start_emulator
 
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT / "files" / "lambda"))
@@ -47,6 +53,37 @@ def test_figures_from_the_account(limit, unreserved, reserved, reserve, after, m
     assert (result["unreserved_after"] >= result["min_unreserved"]) == (after >= 100)
 
 
-def test_the_embedded_aws_does_not_report_account_settings(emulator):
-    result = account_concurrency.figures(emulator.client("lambda"), "f", 10)
+def _function(emu, name: str, reserve: int) -> None:
+    iam, lam = emu.client("iam"), emu.client("lambda")
+    try:
+        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        role = iam.get_role(RoleName="fn")["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("x.py", "")
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="x.h",
+                        Code={"ZipFile": buf.getvalue()})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserve)
+
+
+def test_figures_from_the_embedded_aws(clean_emulator):
+    lam = clean_emulator.client("lambda")
+    assert account_concurrency.figures(lam, "f", 10) == {
+        "supported": True, "limit": 1000, "unreserved": 1000, "function_reserved": 0, "unreserved_after": 990,
+        "max_reservable": 900, "min_unreserved": 100}
+    _function(clean_emulator, "other", 850)   # another function takes most of the pool
+    _function(clean_emulator, "f", 20)        # ours is deployed, reserving 20
+    result = account_concurrency.figures(lam, "f", 60)
+    assert (result["unreserved"], result["function_reserved"]) == (130, 20)
+    assert result["unreserved_after"] == 90 < result["min_unreserved"]   # the role refuses this
+    assert result["max_reservable"] == 50
+
+
+def test_an_endpoint_without_the_api_is_unsupported(tmp_path):
+    stock = start_emulator(tmp_path, stock=True)  # plain moto: GetAccountSettings answers 404
+    try:
+        result = account_concurrency.figures(stock.client("lambda"), "f", 10)
+    finally:
+        launcher.stop(stock.instance)
     assert result == {"supported": False, "reason": result["reason"]} and "GetAccountSettings" in result["reason"]
