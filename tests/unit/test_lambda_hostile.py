@@ -227,6 +227,27 @@ def test_any_bytes_keep_every_invariant(head, data):
     check_invariants(head + data)
 
 
+@settings(PROFILE)
+@given(st.sampled_from(["csv", "jsonl"]),
+       st.lists(st.one_of(_line, st.just(ROW.replace("132", "999")), st.text(min_size=40, max_size=120),
+                          st.just('{"trip_id": "a\\"b\\\\c", "pickup_zone": "\u00e9\u2028"}')),
+                max_size=40),
+       st.lists(st.integers(0, 39), max_size=10), st.sampled_from([8, 40, 1024]))
+def test_columnar_rejects_match_the_per_reject_rendering(fmt, lines, repeats, cap):
+    """The rejects of the plain path are built as columns (Arrow kernels); they must be the
+    bytes the per-reject reference (reject_body, RejectRuns) writes: escapes, caps, runs."""
+    from trip_features import process, transform
+    for k in repeats:  # runs of the same line, merged into one reject
+        if k < len(lines):
+            lines[k + 1:k + 1] = [lines[k]] * 3
+    data = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+    config = Config(failure_queue_url="http://q", max_record_bytes=100, reject_record_bytes=cap)
+    header = parse.parse_header(HEADER, SCHEMA.field_names, SCHEMA.required_names) if fmt == "csv" else None
+    parsed, checked, _ = process._parse_and_validate(data, 2, fmt, header, config, SCHEMA)
+    reference = transform.rejects_to_jsonl(transform.rejects(parsed, checked), cap)
+    assert transform.rejects_jsonl(parsed, checked, cap) == reference
+
+
 # --- event shapes ------------------------------------------------------------------------
 
 ENV = {"FAILURE_QUEUE_URL": "https://sqs.example/q", "POWERTOOLS_SERVICE_NAME": "t",

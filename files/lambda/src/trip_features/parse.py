@@ -60,6 +60,18 @@ class _LineSlices(Sequence):
     def __getitem__(self, i):
         return self.data[self.starts[i]:self.ends[i]].decode("utf-8")
 
+    def take(self, rows: np.ndarray) -> pa.StringArray:
+        """The text of `rows` as one Arrow array, without a Python string per row: the
+        batch's bytes seen as alternating (line, gap to the next line) values, even ones kept."""
+        bounds = np.empty(2 * len(self.starts) + 1, dtype=np.int64)
+        bounds[0:-1:2], bounds[1:-1:2] = self.starts, self.ends
+        bounds[-1] = self.ends[-1] if len(self.ends) else 0
+        if not len(bounds) or bounds[-1] >= 1 << 31:  # beyond int32 offsets (never for a batch)
+            return pa.array([self[i] for i in rows.tolist()], pa.string())
+        pieces = pa.Array.from_buffers(pa.string(), len(bounds) - 1,
+                                       [None, pa.py_buffer(bounds.astype(np.int32)), pa.py_buffer(self.data)])
+        return pieces.take(pa.array(2 * np.asarray(rows, dtype=np.int64)))
+
 
 @dataclass
 class Parsed:

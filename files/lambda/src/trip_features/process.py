@@ -267,21 +267,28 @@ def _slices(data: bytes, first_line: int, max_lines: int) -> Iterator[tuple[int,
 
 def _process_lines(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
                    config: Config, schema: Schema) -> _BatchResult:
-    parsed, checked, bad, good = _parse_and_check(data, first_line, fmt, header, config, schema)
+    parsed, checked, good = _parse_and_validate(data, first_line, fmt, header, config, schema)
+    records = len(parsed) + len(parsed.rejects)
     return _BatchResult(
         features=transform.to_csv(transform.features(checked, schema), schema) if good else b"",
-        rejects=transform.rejects_to_jsonl(bad, config.reject_record_bytes) if bad else b"",
-        records=len(parsed) + len(parsed.rejects), out=good, rejected=len(bad), blank_lines=parsed.blank_lines)
+        rejects=transform.rejects_jsonl(parsed, checked, config.reject_record_bytes),
+        records=records, out=good, rejected=records - good, blank_lines=parsed.blank_lines)
 
 
-def _parse_and_check(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
-                     config: Config, schema: Schema):
+def _parse_and_validate(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
+                        config: Config, schema: Schema):
     if fmt == "csv":
         parsed = parse.parse_csv(data, first_line, header, config.max_record_bytes)
     else:
         parsed = parse.parse_jsonl(data, first_line, schema, config.max_record_bytes)
     checked = validate.validate(parsed, schema) if len(parsed) else None
     good = int(checked.ok.sum()) if checked is not None else 0
+    return parsed, checked, good
+
+
+def _parse_and_check(data: bytes, first_line: int, fmt: str, header: parse.CsvHeader | None,
+                     config: Config, schema: Schema):
+    parsed, checked, good = _parse_and_validate(data, first_line, fmt, header, config, schema)
     return parsed, checked, transform.rejects(parsed, checked), good
 
 

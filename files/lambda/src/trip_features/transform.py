@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trip_features.parse import Parsed, Reject
+from trip_features.parse import Parsed, Reject, _LineSlices
 from trip_features.schema import Schema
 from trip_features.validate import Validated
 
@@ -153,3 +153,114 @@ def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
     for r in items:
         runs.add(r.line, reject_body(r, record_bytes))
     return runs.to_bytes()
+
+
+_PLAIN_JSON = r"^[ -~]*$"  # printable ASCII: JSON-escaped by doubling \ and " alone
+
+
+def _json_strings(texts: pa.StringArray) -> pa.StringArray:
+    """Each text as a JSON string literal, as json's ASCII encoder writes it: printable ASCII
+    by Arrow kernels; the rest (control characters, non-ASCII) by the C encoder, value by value."""
+    quoted = pc.binary_join_element_wise(
+        '"', pc.replace_substring(pc.replace_substring(texts, "\\", "\\\\"), '"', '\\"'), '"', "")
+    plain = _np_bool(pc.match_substring_regex(texts, _PLAIN_JSON))
+    if plain.all():
+        return quoted
+    rest = np.flatnonzero(~plain)
+    other = pa.array([_json_string(t) for t in texts.take(pa.array(rest)).to_pylist()], pa.string())
+    return pc.replace_with_mask(quoted, pa.array(~plain), other)
+
+
+def _np_bool(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _record_tails(raw: list[str], records: pa.StringArray | None, length: np.ndarray,
+                  record_bytes: int) -> pa.StringArray:
+    """'"<record>"[, "record_bytes": n]}' for each reject, as reject_body writes it.
+    `records` holds the same texts as `raw` as an Arrow array (None: not UTF-8-encodable)."""
+    def exact(k: int) -> str:  # reject_body's own rendering, for the rows Arrow cannot take
+        return reject_body(Reject(0, raw[k], [], int(length[k])), record_bytes).split('"record": ', 1)[1]
+
+    if records is None:  # a lone surrogate (JSON's "\ud800"): every row exact
+        return pa.array([exact(k) for k in range(len(raw))], pa.string())
+    known = pa.array(length > 0)
+    tails = pc.binary_join_element_wise(
+        _json_strings(records),
+        pc.if_else(known, pc.binary_join_element_wise(', "record_bytes": ', pc.cast(pa.array(length), pa.string()),
+                                                      "}", ""), "}"), "")
+    # Over the cap a record is cut (at a character boundary) and its length given: rare, exact.
+    long = np.flatnonzero(_np_bool(pc.greater(pc.binary_length(records), record_bytes)))
+    if len(long):
+        mask = np.zeros(len(raw), dtype=bool)
+        mask[long] = True
+        tails = pc.replace_with_mask(tails, pa.array(mask), pa.array([exact(k) for k in long.tolist()], pa.string()))
+    return tails
+
+
+def _joined_reasons(why: list[list[str]]) -> pa.StringArray:
+    """Each row's reasons as JSON strings joined by ", " (Arrow list join over one flat array)."""
+    counts = np.fromiter(map(len, why), dtype=np.int32, count=len(why))
+    offsets = np.zeros(len(why) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    flat = _json_strings(pa.array([text for row in why for text in row], pa.string()))
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), flat), ", ")
+
+
+def rejects_jsonl(parsed: Parsed, v: Validated | None, record_bytes: int = 1024) -> bytes:
+    """rejects_to_jsonl(rejects(parsed, v), record_bytes), built as columns: line numbers,
+    reasons, records JSON-escaped and capped, runs of the same reject merged, and the lines
+    joined by Arrow kernels."""
+    rows = np.fromiter(v.reasons, dtype=np.int64, count=len(v.reasons)) if v is not None else np.zeros(0, np.int64)
+    extra = parsed.rejects
+    if not len(rows) and not extra:
+        return b""
+    # Parse rejects first, then the rows that failed validation; a stable sort by line, as rejects() does.
+    numbers = np.concatenate((np.fromiter((r.line for r in extra), dtype=np.int64, count=len(extra)),
+                              parsed.lines[rows].astype(np.int64)))
+    order = np.argsort(numbers, kind="stable")
+    numbers = numbers[order]
+    length = np.concatenate((np.fromiter((r.length for r in extra), dtype=np.int64, count=len(extra)),
+                             np.zeros(len(rows), np.int64)))[order]
+    ordered = order.tolist()
+    why = [r.reasons for r in extra] + [v.reasons[i] for i in rows.tolist()]
+    reasons = _joined_reasons([why[i] for i in ordered])
+    raw = _LazyRaw(parsed, extra, rows, ordered)
+    try:
+        head = pa.array([r.raw for r in extra], pa.string())
+        tail = parsed.raw.take(rows) if isinstance(parsed.raw, _LineSlices) else pa.array(
+            [parsed.raw[i] for i in rows.tolist()], pa.string())
+        records = pa.concat_arrays([head, tail]).take(pa.array(order))
+    except (UnicodeEncodeError, pa.ArrowException):
+        records = None
+    tails = _record_tails(raw, records, length, record_bytes)
+    body = pc.binary_join_element_wise('"reasons": [', reasons, '], "record": ', tails, "")
+    n = len(numbers)
+    new_run = np.ones(n, dtype=bool)
+    if n > 1:
+        new_run[1:] = (np.diff(numbers) != 1) | ~_np_bool(pc.equal(body.slice(1), body.slice(0, n - 1)))
+    starts = np.flatnonzero(new_run)
+    sizes = np.diff(np.append(starts, n))
+    run_body = body.take(pa.array(starts))
+    line_text = pc.cast(pa.array(numbers[starts]), pa.string())
+    count = pc.if_else(pa.array(sizes > 1),
+                       pc.binary_join_element_wise(', "lines": ', pc.cast(pa.array(sizes), pa.string()), ""), "")
+    out = pc.binary_join_element_wise('{"line": ', line_text, count, ", ", run_body, "\n", "")
+    offsets = np.frombuffer(out.buffers()[1], dtype=np.int32)[out.offset:out.offset + len(out) + 1]
+    return memoryview(out.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
+
+
+class _LazyRaw:
+    """The k-th reject's raw text in line order, made a Python string only when asked."""
+
+    def __init__(self, parsed: Parsed, extra: list[Reject], rows: np.ndarray, ordered: list[int]) -> None:
+        self.parsed, self.extra, self.rows, self.ordered = parsed, extra, rows, ordered
+
+    def __len__(self) -> int:
+        return len(self.ordered)
+
+    def __getitem__(self, k: int) -> str:
+        i = self.ordered[k]
+        if i < len(self.extra):
+            return self.extra[i].raw
+        return self.parsed.raw[int(self.rows[i - len(self.extra)])]
