@@ -20,6 +20,10 @@ S3: every record invalid; short junk lines (runs of "{}" with "x" and "null" bet
 Lines); blank runs (blank lines and spreadsheet empty rows ",,,,,,," around a few records);
 a gzip of newlines (size x 10 MB of them: a bomb, refused by the compression-ratio cap).
 Goals: peak < 256 MB and at least half the valid-data throughput, for every shape.
+
+To look at one thing only: BENCH_SHAPES="reject-heavy" (comma-separated names from HOSTILE)
+measures just those shapes, and BENCH_BASELINES=0 leaves out the valid-data table (ours,
+naive and I/O limit; the hostile shapes still run beside the valid input).
 """
 
 from __future__ import annotations
@@ -292,10 +296,11 @@ def main() -> int:
         for size_mb in sizes:
             key, size = upload_input(s3, size_mb, workdir)
             repeat = 5 if size_mb <= 10 else 3 if size_mb <= 100 else 1
-            row = {"size": size, **measure(["io", "ours", "naive"] if have_pandas else ["io", "ours"], key, env,
-                                           repeat)}
-            row.setdefault("naive", {"error": "pandas missing"})
-            rows.append(row)
+            if os.environ.get("BENCH_BASELINES", "1") != "0":
+                row = {"size": size, **measure(["io", "ours", "naive"] if have_pandas else ["io", "ours"], key,
+                                               env, repeat)}
+                row.setdefault("naive", {"error": "pandas missing"})
+                rows.append(row)
             for prefix in ("io/", "naive/", "processed/", "rejected/"):  # keep the emulator's memory down
                 for obj in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []):
                     s3.delete_object(Bucket=BUCKET, Key=obj["Key"])
@@ -313,8 +318,12 @@ def main() -> int:
 def measure_hostile(s3, valid_key: str, valid_size: int, size_mb: int, workdir: Path, env: dict) -> list[dict]:
     """Every hostile shape and the valid input again, interleaved round by round (a noisy
     neighbour then slows them alike): the ratio is to the valid data measured beside them."""
+    shapes = [s.strip() for s in os.environ.get("BENCH_SHAPES", ",".join(HOSTILE)).split(",") if s.strip()]
+    unknown = sorted(set(shapes) - set(HOSTILE))
+    if unknown:
+        raise SystemExit(f"BENCH_SHAPES: unknown shape(s) {unknown}; known: {', '.join(HOSTILE)}")
     inputs = {"valid": (valid_key, valid_size, valid_size)}
-    for shape in HOSTILE:
+    for shape in shapes:
         inputs[shape] = upload_hostile(s3, shape, size_mb, workdir)
     runs: dict[str, list[dict]] = {name: [] for name in inputs}
     for _ in range(3 if size_mb <= 10 else 1):
@@ -327,7 +336,7 @@ def measure_hostile(s3, valid_key: str, valid_size: int, size_mb: int, workdir: 
             s3.delete_object(Bucket=BUCKET, Key=key)
     return [{"shape": shape, "size": inputs[shape][2] if shape != "gzip of newlines" else size_mb * MB,
              "stored": inputs[shape][1], "content": inputs[shape][2], "ours": medians[shape],
-             "valid": {**medians["valid"], "size": valid_size}} for shape in HOSTILE]
+             "valid": {**medians["valid"], "size": valid_size}} for shape in shapes]
 
 
 def _clean(s3, key: str) -> None:

@@ -248,6 +248,20 @@ def test_columnar_rejects_match_the_per_reject_rendering(fmt, lines, repeats, ca
     assert transform.rejects_jsonl(parsed, checked, cap) == reference
 
 
+@settings(PROFILE)
+@given(st.lists(st.none() | st.text(max_size=80) | st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
+                max_size=20),
+       st.sampled_from(["pickup_zone: not an integer: {}", "pickup_zone: {} above the maximum 263",
+                        "trip_id: {} does not match ^[A-Za-z0-9_-]{{1,64}}$"]))
+def test_reason_values_shown_by_kernels_match_their_repr(values, template):
+    """Reasons name the value as Python's repr shows it (cut at 60 characters); most are
+    rendered by Arrow kernels, and must be the same text."""
+    import pyarrow as pa
+    from trip_features import validate
+    got = validate._shown_texts(pa.array(values, pa.string()), template)
+    assert got == [template.format(validate._show(v)) for v in values]
+
+
 # --- event shapes ------------------------------------------------------------------------
 
 ENV = {"FAILURE_QUEUE_URL": "https://sqs.example/q", "POWERTOOLS_SERVICE_NAME": "t",

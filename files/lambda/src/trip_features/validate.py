@@ -43,6 +43,26 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Text whose repr is itself in single quotes: printable ASCII without ' or \.
+_PLAIN_REPR = r"^[ -&(-\[\]-~]*$"
+
+
+def _shown_texts(values: pa.StringArray, template: str) -> list[str]:
+    """[template.format(_show(v)) for v in values], the usual values (printable ASCII
+    without quotes or backslashes, whose repr is 'value') by Arrow kernels."""
+    prefix, suffix = template.format("\0").split("\0")
+    # _show: a repr over 60 characters keeps its first 57 ("'" and 56 of the value) and "..."
+    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, 56), "...", "")
+    quoted = pc.if_else(pc.greater(pc.binary_length(values), 58), cut,
+                        pc.binary_join_element_wise(values, "'", ""))
+    texts = pc.binary_join_element_wise(prefix + "'", quoted, suffix, "").to_pylist()
+    plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN_REPR), False).to_numpy(zero_copy_only=False)
+    if not plain.all():
+        for k in np.flatnonzero(~plain).tolist():
+            texts[k] = template.format(_show(values[k].as_py()))
+    return texts
+
+
 def _np(mask: pa.Array) -> np.ndarray:
     """An Arrow boolean array as numpy, null as False."""
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
@@ -204,9 +224,14 @@ def validate(parsed: Parsed, schema: Schema) -> Validated:
         """Reasons naming the value as the input spelled it: `template` with {} for it.
         The values of all flagged rows are fetched at once (not an Arrow scalar per row)."""
         rows = np.flatnonzero(mask)
-        if len(rows):
-            for i, value in zip(rows.tolist(), parsed.shown_many(name, rows), strict=True):
-                reasons[i].append(template.format(_show(value)))
+        if not len(rows):
+            return
+        if parsed.typed:  # JSON: the values as decoded (numbers, lists...), shown one by one
+            texts = [template.format(_show(value)) for value in parsed.shown_many(name, rows)]
+        else:
+            texts = _shown_texts(parsed.columns[name].take(pa.array(rows)), template)
+        for i, text in zip(rows.tolist(), texts, strict=True):
+            reasons[i].append(text)
 
     for spec in schema.fields:
         name = spec.name
