@@ -104,13 +104,18 @@ def reject_body(r: Reject, record_bytes: int) -> str:
     length, so a reject line stays bounded whatever its input. Strings are escaped by the
     json module's C encoder, to ASCII: no line separator other than \\n can appear inside a
     reject (U+2028, NEL...)."""
-    raw, length = r.raw, r.length
+    raw, length = _capped(r.raw, r.length, record_bytes)
+    tail = f', "record_bytes": {length}}}' if length else "}"
+    return f'"reasons": [{", ".join(map(_json_string, r.reasons))}], "record": {_json_string(raw)}{tail}'
+
+
+def _capped(raw: str, length: int, record_bytes: int) -> tuple[str, int]:
+    """A record over `record_bytes` cut there (at a character boundary), and its full length."""
     if len(raw) * 4 > record_bytes:
         encoded = raw.encode("utf-8", "surrogatepass")
         if len(encoded) > record_bytes:
-            raw, length = encoded[:record_bytes].decode("utf-8", "ignore"), length or len(encoded)
-    tail = f', "record_bytes": {length}}}' if length else "}"
-    return f'"reasons": [{", ".join(map(_json_string, r.reasons))}], "record": {_json_string(raw)}{tail}'
+            return encoded[:record_bytes].decode("utf-8", "ignore"), length or len(encoded)
+    return raw, length
 
 
 def reject_line(line: int, body: str, lines: int = 1) -> str:
@@ -161,8 +166,11 @@ _PLAIN_JSON = r"^[ -~]*$"  # printable ASCII: JSON-escaped by doubling \ and " a
 def _json_strings(texts: pa.StringArray) -> pa.StringArray:
     """Each text as a JSON string literal, as json's ASCII encoder writes it: printable ASCII
     by Arrow kernels; the rest (control characters, non-ASCII) by the C encoder, value by value."""
-    quoted = pc.binary_join_element_wise(
-        '"', pc.replace_substring(pc.replace_substring(texts, "\\", "\\\\"), '"', '\\"'), '"', "")
+    escaped = texts
+    for char in ("\\", '"'):  # \ first, so the \ added before " is not doubled
+        if pc.any(pc.match_substring(escaped, char)).as_py():
+            escaped = pc.replace_substring(escaped, char, "\\" + char)
+    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
     plain = _np_bool(pc.match_substring_regex(texts, _PLAIN_JSON))
     if plain.all():
         return quoted
@@ -173,29 +181,6 @@ def _json_strings(texts: pa.StringArray) -> pa.StringArray:
 
 def _np_bool(mask: pa.Array) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
-
-
-def _record_tails(raw: list[str], records: pa.StringArray | None, length: np.ndarray,
-                  record_bytes: int) -> pa.StringArray:
-    """'"<record>"[, "record_bytes": n]}' for each reject, as reject_body writes it.
-    `records` holds the same texts as `raw` as an Arrow array (None: not UTF-8-encodable)."""
-    def exact(k: int) -> str:  # reject_body's own rendering, for the rows Arrow cannot take
-        return reject_body(Reject(0, raw[k], [], int(length[k])), record_bytes).split('"record": ', 1)[1]
-
-    if records is None:  # a lone surrogate (JSON's "\ud800"): every row exact
-        return pa.array([exact(k) for k in range(len(raw))], pa.string())
-    known = pa.array(length > 0)
-    tails = pc.binary_join_element_wise(
-        _json_strings(records),
-        pc.if_else(known, pc.binary_join_element_wise(', "record_bytes": ', pc.cast(pa.array(length), pa.string()),
-                                                      "}", ""), "}"), "")
-    # Over the cap a record is cut (at a character boundary) and its length given: rare, exact.
-    long = np.flatnonzero(_np_bool(pc.greater(pc.binary_length(records), record_bytes)))
-    if len(long):
-        mask = np.zeros(len(raw), dtype=bool)
-        mask[long] = True
-        tails = pc.replace_with_mask(tails, pa.array(mask), pa.array([exact(k) for k in long.tolist()], pa.string()))
-    return tails
 
 
 def _joined_reasons(why: list[list[str]]) -> pa.StringArray:
@@ -231,21 +216,36 @@ def rejects_jsonl(parsed: Parsed, v: Validated | None, record_bytes: int = 1024)
         tail = parsed.raw.take(rows) if isinstance(parsed.raw, _LineSlices) else pa.array(
             [parsed.raw[i] for i in rows.tolist()], pa.string())
         records = pa.concat_arrays([head, tail]).take(pa.array(order))
-    except (UnicodeEncodeError, pa.ArrowException):
-        records = None
-    tails = _record_tails(raw, records, length, record_bytes)
-    body = pc.binary_join_element_wise('"reasons": [', reasons, '], "record": ', tails, "")
+        long = np.flatnonzero(_np_bool(pc.greater(pc.binary_length(records), record_bytes)))
+    except (UnicodeEncodeError, pa.ArrowException):  # a lone surrogate (not UTF-8): every record by Python
+        records, long = None, np.arange(len(order))
+    if len(long):  # over the cap: cut (rare), as reject_body does
+        capped = [_capped(raw[k], int(length[k]), record_bytes) for k in long.tolist()]
+        length[long] = [n for _, n in capped]
+        mask = np.zeros(len(order), dtype=bool)
+        mask[long] = True
+        cut = pa.array([text for text, _ in capped], pa.string())
+        records = cut if records is None else pc.replace_with_mask(records, pa.array(mask), cut)
+    records = _json_strings(records)
+    closing = pc.if_else(pa.array(length > 0), pc.binary_join_element_wise(
+        ', "record_bytes": ', pc.cast(pa.array(length), pa.string()), "}", ""), "}")
     n = len(numbers)
-    new_run = np.ones(n, dtype=bool)
-    if n > 1:
-        new_run[1:] = (np.diff(numbers) != 1) | ~_np_bool(pc.equal(body.slice(1), body.slice(0, n - 1)))
-    starts = np.flatnonzero(new_run)
-    sizes = np.diff(np.append(starts, n))
-    run_body = body.take(pa.array(starts))
-    line_text = pc.cast(pa.array(numbers[starts]), pa.string())
-    count = pc.if_else(pa.array(sizes > 1),
-                       pc.binary_join_element_wise(', "lines": ', pc.cast(pa.array(sizes), pa.string()), ""), "")
-    out = pc.binary_join_element_wise('{"line": ', line_text, count, ", ", run_body, "\n", "")
+    count: object = ""
+    if n > 1:  # a run: the next line, with the same reasons and record
+        same = ((np.diff(numbers) == 1) & (length[1:] == length[:-1])
+                & _np_bool(pc.equal(reasons.slice(1), reasons.slice(0, n - 1)))
+                & _np_bool(pc.equal(records.slice(1), records.slice(0, n - 1))))
+        if same.any():
+            starts = np.flatnonzero(np.concatenate(([True], ~same)))
+            sizes = np.diff(np.append(starts, n))
+            keep = pa.array(starts)
+            numbers, reasons, records, closing = (numbers[starts], reasons.take(keep), records.take(keep),
+                                                  closing.take(keep))
+            count = pc.if_else(pa.array(sizes > 1), pc.binary_join_element_wise(
+                ', "lines": ', pc.cast(pa.array(sizes), pa.string()), ""), "")
+    out = pc.binary_join_element_wise('{"line": ', pc.cast(pa.array(numbers), pa.string()), count,
+                                      ', "reasons": [', reasons, '], "record": ', records, closing, "\n", "")
+    del reasons, records, closing
     offsets = np.frombuffer(out.buffers()[1], dtype=np.int32)[out.offset:out.offset + len(out) + 1]
     return memoryview(out.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
 
