@@ -6,8 +6,8 @@ import io
 import zipfile
 
 
-def _function(emu, name: str) -> int:
-    """Create a function; return its code size in bytes."""
+def create_function(emu, name: str) -> int:
+    """Create a function; return its code size in bytes (tests/unit uses it too)."""
     iam, lam = emu.client("iam"), emu.client("lambda")
     try:
         role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
@@ -30,7 +30,7 @@ def test_empty_account_has_the_default_limits(flavour):
 
 def test_reservations_and_code_are_counted(flavour):
     lam = flavour.client("lambda")
-    size_a, size_b = _function(flavour, "a"), _function(flavour, "b")
+    size_a, size_b = create_function(flavour, "a"), create_function(flavour, "b")
     lam.put_function_concurrency(FunctionName="a", ReservedConcurrentExecutions=10)
     lam.put_function_concurrency(FunctionName="b", ReservedConcurrentExecutions=5)
     got = lam.get_account_settings()

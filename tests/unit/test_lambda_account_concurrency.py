@@ -9,9 +9,7 @@ implemented") is reported as unsupported, tested against stock moto.
 
 from __future__ import annotations
 
-import io
 import sys
-import zipfile
 from pathlib import Path
 
 import boto3
@@ -20,6 +18,7 @@ from botocore.stub import Stubber
 
 from emulator import launcher
 from tests.conftest import start_emulator
+from tests.emulator.test_ext_lambda_account_settings import create_function
 
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT / "files" / "lambda"))
@@ -54,17 +53,8 @@ def test_figures_from_the_account(limit, unreserved, reserved, reserve, after, m
 
 
 def _function(emu, name: str, reserve: int) -> None:
-    iam, lam = emu.client("iam"), emu.client("lambda")
-    try:
-        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    except iam.exceptions.EntityAlreadyExistsException:
-        role = iam.get_role(RoleName="fn")["Role"]["Arn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("x.py", "")
-    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="x.h",
-                        Code={"ZipFile": buf.getvalue()})
-    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserve)
+    create_function(emu, name)
+    emu.client("lambda").put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserve)
 
 
 def test_figures_from_the_embedded_aws(clean_emulator):
