@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run the deployed function's handler here, on a real S3 event, against the real S3 API.
 
-Used where the AWS endpoint cannot execute Lambda code (the embedded AWS: see
-ENVIRONMENT.md) and for replaying failures. The code is the deployment package itself
+Used where the AWS endpoint cannot execute Lambda code (the embedded AWS stores functions
+but cannot run them) and for replaying failures. The code is the deployment package itself
 (--package: the zip the role built and deployed) and the environment is the deployed
 function's (read back with GetFunctionConfiguration), so what runs here is what Lambda
 would run. The event is built the way S3 builds it (key URL-encoded, versionId, eTag).

@@ -1,7 +1,7 @@
 """The function's handler against the emulator's S3 and SQS: the S3 event in, real
 objects out (processed rows, rejects, manifest), the failure queue for what cannot be
 processed. The handler runs in this process with the function's environment, exactly as
-the local invoke runs it (the emulator cannot execute Lambda code: ENVIRONMENT.md)."""
+the local invoke runs it (the emulator stores Lambda functions but cannot execute them)."""
 
 from __future__ import annotations
 
@@ -46,12 +46,14 @@ def aws(clean_emulator, monkeypatch):
     handler = local_invoke.load_handler(None, env)
     handler = importlib.reload(handler)
 
-    def invoke(key: str, event: dict | None = None) -> dict:
-        event = event or local_invoke.s3_event(s3, BUCKET, key)
+    def invoke(key: str, event: dict | None = None, *, all_results: bool = False):
+        event = local_invoke.s3_event(s3, BUCKET, key) if event is None else event
         context = local_invoke.LocalContext(FUNCTION, f"arn:aws:lambda:us-east-1:123456789012:function:{FUNCTION}",
                                             1024, 900)
-        return handler.lambda_handler(event, context)["results"][0]
+        results = handler.lambda_handler(event, context)["results"]
+        return results if all_results else results[0]
 
+    invoke.handler = handler
     return s3, sqs, queue, invoke
 
 
@@ -218,3 +220,117 @@ def _empty_zip() -> bytes:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("x.py", "")
     return buf.getvalue()
+
+
+HEADER = b"trip_id,pickup_at,dropoff_at,pickup_zone,dropoff_zone,passenger_count,trip_distance_km,payment_type"
+ROW = b"T1,2024-03-04T08:00:00Z,2024-03-04T08:20:00Z,132,48,1,18.5,card"
+
+
+def test_one_bad_record_never_stops_the_others_in_its_event(aws):
+    """Records of one event are independent: an invalid record, a missing bucket and a key
+    too long for its outputs are each a permanent failure on the queue; the good object
+    after them is processed."""
+    s3, sqs, queue, invoke = aws
+    s3.put_object(Bucket=BUCKET, Key="raw/good.csv", Body=HEADER + b"\n" + ROW + b"\n")
+    good = local_invoke.s3_event(s3, BUCKET, "raw/good.csv")["Records"][0]
+    long_key = "raw/" + "k" * 1010
+    s3.put_object(Bucket=BUCKET, Key=long_key, Body=HEADER + b"\n")
+    too_long = local_invoke.s3_event(s3, BUCKET, long_key)["Records"][0]
+    no_bucket = json.loads(json.dumps(good))
+    no_bucket["s3"]["bucket"]["name"] = "no-such-bucket-here"
+    bad_name = json.loads(json.dumps(good))
+    bad_name["s3"]["bucket"]["name"] = "not a bucket name"
+    event = {"Records": [{"eventSource": "aws:sqs", "body": "x"}, {"eventSource": "aws:s3"}, no_bucket,
+                         too_long, bad_name, good]}
+    results = invoke("", event, all_results=True)
+    assert [r["status"] for r in results] == ["failed"] * 5 + ["processed"], results
+    assert [r.get("error", {}).get("type") for r in results[:5]] == \
+        ["InvalidEvent", "InvalidEvent", "ObjectMissing", "KeyTooLong", "InvalidEvent"]
+    messages = []
+    while batch := failures(sqs, queue):
+        messages += batch
+    assert sorted(m["error"]["type"] for m in messages) == \
+        ["InvalidEvent", "InvalidEvent", "InvalidEvent", "KeyTooLong", "ObjectMissing"]
+    assert all(m["replay_event"]["Records"][0] in event["Records"] for m in messages)
+    assert "1024-byte limit" in next(m for m in messages if m["error"]["type"] == "KeyTooLong")["error"]["message"]
+
+
+@pytest.mark.parametrize("event", [{}, {"Records": []}, [], "text", {"Records": "x"}, {"detail": {}}])
+def test_events_that_are_not_s3_notifications_are_reported(aws, event):
+    _s3, sqs, queue, invoke = aws
+    results = invoke("", event, all_results=True)
+    assert [r["status"] for r in results] == ["failed"] and results[0]["error"]["type"] == "InvalidEvent"
+    (message,) = failures(sqs, queue)
+    assert message["replay_event"] == {"Records": [event]}
+
+
+def test_s3_test_event_and_deletions_are_ignored(aws):
+    _s3, sqs, queue, invoke = aws
+    assert invoke("", {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET},
+                  all_results=True) == []
+    removed = {"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete",
+               "s3": {"bucket": {"name": BUCKET}, "object": {"key": "raw/x.csv"}}}
+    (result,) = invoke("", {"Records": [removed]}, all_results=True)
+    assert result["status"] == "ignored" and "ObjectRemoved:Delete" in result["reason"]
+    assert failures(sqs, queue) == []
+
+
+def test_unversioned_object_overwritten_before_processing_is_reported_not_misfiled(aws):
+    """Without versioning the event names the content by its ETag: the function reads that
+    content (If-Match) or reports that the key now holds another."""
+    s3, sqs, queue, invoke = aws
+    s3.create_bucket(Bucket="plain-bucket")
+    s3.put_object(Bucket="plain-bucket", Key="raw/t.csv", Body=HEADER + b"\n" + ROW + b"\n")
+    event = local_invoke.s3_event(s3, "plain-bucket", "raw/t.csv")
+    assert "versionId" not in event["Records"][0]["s3"]["object"]
+    s3.put_object(Bucket="plain-bucket", Key="raw/t.csv", Body=HEADER + b"\n" + ROW + b"\n" + ROW + b"\n")
+    result = invoke("", event)
+    assert result["status"] == "failed" and result["error"]["type"] == "ObjectChanged", result
+    assert s3.list_objects_v2(Bucket="plain-bucket", Prefix="processed/").get("KeyCount") == 0
+    assert failures(sqs, queue)[0]["error"]["type"] == "ObjectChanged"
+    fresh = invoke("", local_invoke.s3_event(s3, "plain-bucket", "raw/t.csv"))
+    assert fresh["status"] == "processed" and fresh["counts"]["records_out"] == 2
+
+
+@pytest.mark.parametrize(("body", "fmt", "counts"), [
+    (HEADER + b"\r" + ROW + b"\r" + ROW + b"\r", "csv", (2, 2, 0, 0)),              # CR-only line ends
+    (b"{}\n" + b'{"trip_id": "\\ud800"}\n' + b'{"trip_id": "\\ud83d\\ude00"}\n', "jsonl", (3, 0, 3, 0)),
+    (b"\n" * 5000 + HEADER + b",,\n" + ROW + b",x,y\n" + b",,,,,,,,,\n" * 300, "csv", (1, 1, 0, 5300)),
+    (b"junk first line\n" + b"{}\n" * 20, "jsonl", (21, 0, 21, 0)),                # format by more than line 1
+])
+def test_hostile_objects_end_in_a_manifest_with_every_line_accounted_for(aws, body, fmt, counts):
+    s3, sqs, queue, invoke = aws
+    s3.put_object(Bucket=BUCKET, Key="raw/hostile", Body=body)
+    result = invoke("raw/hostile")
+    assert result["status"] == "processed", result
+    manifest = manifest_of(s3, result)
+    c = manifest["counts"]
+    assert manifest["source"]["format"] == fmt
+    assert (c["records_in"], c["records_out"], c["records_rejected"], c["blank_lines"]) == counts
+    if c["records_rejected"]:
+        rejects = [json.loads(x) for x in read(s3, manifest["outputs"]["rejected"]["key"]).splitlines()]
+        assert sum(r.get("lines", 1) for r in rejects) == c["records_rejected"]  # a run: "lines": n
+        assert all(r["reasons"] and r["line"] for r in rejects)
+    assert failures(sqs, queue) == []
+
+
+def test_gzip_bomb_is_a_permanent_failure_naming_the_cap(aws, monkeypatch):
+    s3, sqs, queue, invoke = aws
+    s3.put_object(Bucket=BUCKET, Key="raw/bomb.gz", Body=gzip.compress(b"\n" * (80 * 1024 * 1024), 9, mtime=0))
+    result = invoke("raw/bomb.gz")
+    assert result["status"] == "failed" and result["error"]["type"] == "TooLarge"
+    assert "MAX_COMPRESSION_RATIO" in failures(sqs, queue)[0]["error"]["message"]
+
+
+def test_a_failure_queue_that_cannot_be_written_fails_the_invocation(aws, monkeypatch):
+    """The queue is not the only record: if posting fails, the invocation fails, after the
+    other records, so Lambda's retries and on-failure destination still hold the event."""
+    s3, _sqs, _queue, invoke = aws
+    s3.put_object(Bucket=BUCKET, Key="raw/good.csv", Body=HEADER + b"\n" + ROW + b"\n")
+    good = local_invoke.s3_event(s3, BUCKET, "raw/good.csv")["Records"][0]
+    handler = invoke.handler
+    monkeypatch.setattr(handler, "CONFIG", handler.CONFIG.__class__(
+        **{**handler.CONFIG.__dict__, "failure_queue_url": handler.CONFIG.failure_queue_url + "-gone"}))
+    with pytest.raises(handler.RetryLater, match="1 of 2 record"):
+        invoke("", {"Records": [{"eventSource": "aws:s3"}, good]})
+    assert keys(s3, "manifests/good.csv/")  # the good record was done before the invocation failed

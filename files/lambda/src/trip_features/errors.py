@@ -37,6 +37,30 @@ class AccessDenied(PermanentError):
     kind = "AccessDenied"
 
 
+class ObjectChanged(PermanentError):
+    """The key now holds other content than the event named (unversioned bucket, ETag mismatch)."""
+
+    kind = "ObjectChanged"
+
+
+class TooLarge(PermanentError):
+    """Decompressed content over MAX_DECOMPRESSED_BYTES, or a compression ratio over the cap."""
+
+    kind = "TooLarge"
+
+
+class KeyTooLong(PermanentError):
+    """An output key would pass S3's 1,024-byte limit."""
+
+    kind = "KeyTooLong"
+
+
+class InvalidEvent(PermanentError):
+    """Not an S3 object event, or one missing the bucket or key."""
+
+    kind = "InvalidEvent"
+
+
 class TransientError(Exception):
     """Worth retrying with backoff (throttling, 5xx, a dropped connection mid-stream)."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,12 @@ from trip_features.errors import UnrecognisedFormat
 from trip_features.schema import Schema
 
 _NEWLINE, _COMMA = 10, 44
+# What a blank line may hold: ASCII whitespace, and in CSV commas too (the empty rows
+# spreadsheet exports write, ",,,,,,,"): such lines carry no data and are not records.
+_SPACE = " \t\r\x0b\x0c"
+_EMPTY_ROW = np.zeros(256, dtype=bool)
+_EMPTY_ROW[[ord(c) for c in _SPACE + ","]] = True
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape of a UTF-16 surrogate
 # Arrow splits a batch into blocks of this size and parses them on every vCPU the function
 # has (a Lambda above 1,769 MB has two or more); rows keep their order.
 _ARROW_BLOCK = 1 << 20
@@ -38,6 +45,7 @@ class Reject:
     line: int
     raw: str
     reasons: list[str]
+    length: int = 0                # the line's full length in bytes when `raw` holds only its start
 
 
 class _LineSlices(Sequence):
@@ -51,6 +59,18 @@ class _LineSlices(Sequence):
 
     def __getitem__(self, i):
         return self.data[self.starts[i]:self.ends[i]].decode("utf-8")
+
+    def take(self, rows: np.ndarray) -> pa.StringArray:
+        """The text of `rows` as one Arrow array, without a Python string per row: the
+        batch's bytes seen as alternating (line, gap to the next line) values, even ones kept."""
+        bounds = np.empty(2 * len(self.starts) + 1, dtype=np.int64)
+        bounds[0:-1:2], bounds[1:-1:2] = self.starts, self.ends
+        bounds[-1] = self.ends[-1] if len(self.ends) else 0
+        if not len(bounds) or bounds[-1] >= 1 << 31:  # beyond int32 offsets (never for a batch)
+            return pa.array([self[i] for i in rows.tolist()], pa.string())
+        pieces = pa.Array.from_buffers(pa.string(), len(bounds) - 1,
+                                       [None, pa.py_buffer(bounds.astype(np.int32)), pa.py_buffer(self.data)])
+        return pieces.take(pa.array(2 * np.asarray(rows, dtype=np.int64)))
 
 
 @dataclass
@@ -69,11 +89,12 @@ class Parsed:
     def __len__(self) -> int:
         return len(self.raw)
 
-    def shown(self, name: str, i: int) -> object:
-        """Row i's value of a column as the input spelled it, for a reject's reason."""
+    def shown_many(self, name: str, rows: np.ndarray) -> list:
+        """The values of a column in `rows` as the input spelled them, for rejects' reasons."""
         if self.typed:
-            return self.originals[name][i]
-        return self.columns[name][i].as_py()
+            column = self.originals[name]
+            return [column[i] for i in rows.tolist()]
+        return self.columns[name].take(pa.array(rows)).to_pylist()
 
 
 @dataclass(frozen=True)
@@ -91,9 +112,15 @@ def detect_format(first_line: str) -> str:
 
 
 def parse_header(line: str, field_names: tuple[str, ...], required: tuple[str, ...]) -> CsvHeader:
-    names = tuple(n.strip().lower() for n in next(csv.reader([line])))
-    if len(set(names)) != len(names):
-        raise UnrecognisedFormat(f"CSV header repeats a column: {list(names)}")
+    try:
+        names = tuple(n.strip().lower() for n in next(csv.reader([line], strict=True), []))
+    except csv.Error as err:
+        raise UnrecognisedFormat(f"the first line is not a CSV header ({err})") from None
+    # Unknown columns are ignored, even repeated or unnamed (a trailing ",,"); a schema field
+    # named twice is ambiguous.
+    repeated = sorted({n for n in names if n in field_names and names.count(n) > 1})
+    if repeated:
+        raise UnrecognisedFormat(f"CSV header repeats the column(s) {repeated}: which one holds the value?")
     missing = [n for n in required if n not in names]
     if missing:
         raise UnrecognisedFormat(
@@ -104,7 +131,7 @@ def parse_header(line: str, field_names: tuple[str, ...], required: tuple[str, .
 
 def _oversized(number: int, line: str, size: int, limit: int) -> Reject:
     return Reject(number, line[:200], [f"record is {size} bytes, over the {limit}-byte limit "
-                                       "(first 200 characters kept)"])
+                                       "(first 200 characters kept)"], size)
 
 
 def _normalise_newlines(data: bytes) -> bytes:
@@ -113,7 +140,7 @@ def _normalise_newlines(data: bytes) -> bytes:
     return data[:-1] if data.endswith(b"\n") else data
 
 
-def _lines(data: bytes, first_line: int, max_record_bytes: int
+def _lines(data: bytes, first_line: int, max_record_bytes: int, blank_chars: str = _SPACE
            ) -> tuple[list[str], np.ndarray, list[Reject], int]:
     """Decode and split line by line; invalid UTF-8, oversized and blank lines are taken out here."""
     rejects: list[Reject] = []
@@ -135,11 +162,11 @@ def _lines(data: bytes, first_line: int, max_record_bytes: int
         numbers = np.asarray(keep, dtype=np.int64)
     blank = 0
     # Cheap screens first (C-level loops); the exact per-line pass runs only when one fires.
-    if not all(map(str.strip, lines)) or max(map(len, lines), default=0) * 4 > max_record_bytes:
+    if not all(line.strip(blank_chars) for line in lines) or max(map(len, lines), default=0) * 4 > max_record_bytes:
         kept, kept_numbers = [], []
         for line, number in zip(lines, numbers.tolist(), strict=True):
-            size = len(line.encode())
-            if not line.strip():
+            size = len(line.encode("utf-8", "surrogatepass"))
+            if not line.strip(blank_chars):
                 blank += 1
             elif size > max_record_bytes:
                 rejects.append(_oversized(number, line, size, max_record_bytes))
@@ -180,7 +207,7 @@ def parse_csv(data: bytes, first_line: int, header: CsvHeader, max_record_bytes:
 
 
 def _parse_csv_by_line(data: bytes, first_line: int, header: CsvHeader, max_record_bytes: int) -> Parsed:
-    lines, numbers, rejects, blank = _lines(data, first_line, max_record_bytes)
+    lines, numbers, rejects, blank = _lines(data, first_line, max_record_bytes, _SPACE + ",")
     rows = [_csv_row(line) for line in lines]
     keep = [r is not None and len(r) == header.width for r in rows]
     for i in (i for i, ok in enumerate(keep) if not ok):
@@ -211,23 +238,27 @@ def _parse_csv_compiled(data: bytes, first_line: int, header: CsvHeader, max_rec
     commas_before_end = np.searchsorted(np.flatnonzero(buf == _COMMA), ends)
     widths = np.diff(commas_before_end, prepend=0) + 1
     numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
-    parsed_by_arrow = widths == header.width
-    keep = parsed_by_arrow & (ends - starts <= max_record_bytes)
+    # Blank lines and empty rows: no byte but whitespace and commas (one pass over the bytes).
+    content = np.concatenate(([0], np.cumsum(~_EMPTY_ROW[buf], dtype=np.int64)))
+    is_blank = content[ends] == content[starts]
+    blank = int(is_blank.sum())
+    parsed_by_arrow = widths == header.width  # empty rows of that width too: dropped after
+    keep = parsed_by_arrow & ~is_blank & (ends - starts <= max_record_bytes)
     rejects: list[Reject] = []
-    blank = 0
-    for i in np.flatnonzero(~keep).tolist():  # the few lines that are not records
+    for i in np.flatnonzero(~keep & ~is_blank).tolist():  # the lines that are not records
         raw = data[starts[i]:ends[i]]
         line = raw.decode("utf-8")
-        if not line.strip():
-            blank += 1
-        elif len(raw) > max_record_bytes:
+        if len(raw) > max_record_bytes:
             rejects.append(_oversized(int(numbers[i]), line, len(raw), max_record_bytes))
         else:
             rejects.append(_width_reject(int(numbers[i]), line, header.width, int(widths[i])))
     columns = {name: pa.array([], pa.string()) for name in header.index}
     if parsed_by_arrow.any():
+        arrow_data = data
+        if not parsed_by_arrow.all():  # hand Arrow only its lines: no Python callback per other line
+            arrow_data = buf[np.repeat(parsed_by_arrow, ends - starts + 1)].tobytes()
         table = pa_csv.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(arrow_data),
             read_options=pa_csv.ReadOptions(column_names=list(header.names), block_size=_ARROW_BLOCK),
             parse_options=pa_csv.ParseOptions(quote_char=False, invalid_row_handler=_skip),
             convert_options=pa_csv.ConvertOptions(
@@ -267,11 +298,21 @@ def _as_text(values: list, kind: str) -> tuple[pa.StringArray, np.ndarray]:
     return pa.array(texts, type=pa.string()), wrong
 
 
+def _encodable(obj: object) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_jsonl(data: bytes, first_line: int, schema: Schema, max_record_bytes: int) -> Parsed:
     lines, numbers, rejects, blank = _lines(data, first_line, max_record_bytes)
     objs: list | None = None
+    # "\ud800" is valid JSON but no Unicode character: such lines are checked one by one.
+    surrogates = _SURROGATE.search(data.decode("utf-8", "replace")) is not None
     try:  # one json.loads per line: exact line boundaries, C speed
-        objs = list(map(json.loads, lines))
+        objs = None if surrogates else list(map(json.loads, lines))
     except (ValueError, RecursionError):
         objs = None
     if objs is not None and not all(type(o) is dict for o in objs):
@@ -292,6 +333,11 @@ def parse_jsonl(data: bytes, first_line: int, schema: Schema, max_record_bytes: 
                 continue
             if type(obj) is not dict:
                 rejects.append(Reject(number, line, [f"not a JSON object (got {type(obj).__name__})"]))
+                keep.append(False)
+                continue
+            if surrogates and _SURROGATE.search(line) and not _encodable(obj):
+                rejects.append(Reject(number, line, ["not valid JSON (an unpaired surrogate escape such as "
+                                                     "\\ud800 is not a Unicode character)"]))
                 keep.append(False)
                 continue
             objs.append(obj)

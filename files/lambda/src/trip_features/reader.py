@@ -15,12 +15,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
-from trip_features.errors import CorruptGzip, TruncatedGzip, UnsupportedEncoding
+import numpy as np
+
+from trip_features.errors import CorruptGzip, TooLarge, TruncatedGzip, UnsupportedEncoding
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_BOMS = {b"\xff\xfe": "UTF-16-LE", b"\xfe\xff": "UTF-16-BE"}
 _MAX_INFLATE = 1024 * 1024  # at most this much output per zlib call: a gzip bomb stays bounded
+RATIO_GRACE = 64 * 1024 * 1024  # the compression ratio is judged only past this much output
+_COALESCE = 256 * 1024
+_WHITESPACE = b" \t\r\n\x0b\x0c"  # tiny pieces (many tiny gzip members) are joined before line framing
 
 
 @dataclass(frozen=True)
@@ -93,16 +98,27 @@ def _first_bytes(chunks: Iterator[bytes], need: int) -> bytes:
     return head
 
 
-def decompress(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Yield the object's content, gunzipped when it starts with the gzip magic."""
+def decompress(chunks: Iterable[bytes], max_bytes: int | None = None,
+               max_ratio: int | None = None) -> Iterator[bytes]:
+    """Yield the object's content, gunzipped when it starts with the gzip magic.
+
+    Content past `max_bytes`, or gzip inflating past `max_ratio` times its compressed size
+    (judged after the first RATIO_GRACE bytes), is refused (TooLarge) as soon as it is seen,
+    so a small bomb costs seconds, not the 15 minutes.
+    """
     it = iter(chunks)
     head = _first_bytes(it, 2)
     if not head.startswith(GZIP_MAGIC):
-        if head:
-            yield head
-        yield from it
+        total = 0
+        for chunk in chain([head], it):
+            total += len(chunk)
+            if max_bytes is not None and total > max_bytes:
+                raise TooLarge(f"object is over MAX_DECOMPRESSED_MIB ({max_bytes // 2**20} MiB)")
+            if chunk:
+                yield chunk
         return
     inflater = zlib.decompressobj(wbits=31)
+    consumed = produced = 0
     for chunk in chain([head], it):
         data = chunk
         while data:
@@ -112,14 +128,26 @@ def decompress(chunks: Iterable[bytes]) -> Iterator[bytes]:
                 out = inflater.decompress(data, _MAX_INFLATE)
             except zlib.error as err:
                 raise CorruptGzip(f"not a valid gzip stream: {err}") from None
+            rest = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            consumed += len(data) - len(rest)
             if out:
+                produced += len(out)
+                _check_size(produced, consumed, max_bytes, max_ratio)
                 yield out
-            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            data = rest
     if not inflater.eof:
         raise TruncatedGzip("gzip stream ends before its end-of-stream marker (truncated upload?)")
     tail = inflater.flush()
     if tail:
         yield tail
+
+
+def _check_size(produced: int, consumed: int, max_bytes: int | None, max_ratio: int | None) -> None:
+    if max_bytes is not None and produced > max_bytes:
+        raise TooLarge(f"decompressed content is over MAX_DECOMPRESSED_MIB ({max_bytes // 2**20} MiB)")
+    if max_ratio is not None and produced > RATIO_GRACE and produced > max_ratio * consumed:
+        raise TooLarge(f"gzip inflates over MAX_COMPRESSION_RATIO ({max_ratio}:1): {produced} bytes "
+                       f"from the first {consumed} compressed (a decompression bomb, or data to split)")
 
 
 def check_encoding(head: bytes) -> bytes:
@@ -132,20 +160,45 @@ def check_encoding(head: bytes) -> bytes:
     return head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
 
 
-def line_batches(content: Iterable[bytes], batch_bytes: int, max_record_bytes: int
-                 ) -> Iterator[Batch | Oversized]:
-    """Group decompressed content into batches of whole lines of about `batch_bytes`.
+def _coalesce(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    pending: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if held:
+        yield b"".join(pending)
+
+
+def _cr_only(head: bytes) -> bool:
+    """Old Mac / some spreadsheet exports end lines with a lone CR: the first line break is a
+    CR not followed by LF."""
+    cr, lf = head.find(b"\r"), head.find(b"\n")
+    return cr >= 0 and (lf < 0 or cr < lf) and head[cr + 1:cr + 2] != b"\n"
+
+
+def line_batches(content: Iterable[bytes], batch_bytes: int, max_record_bytes: int,
+                 batch_lines: int = 1 << 62) -> Iterator[Batch | Oversized]:
+    """Group decompressed content into batches of whole lines: about `batch_bytes`, and at
+    most `batch_lines` lines (so per-line work on short lines stays bounded too).
 
     Memory stays under batch_bytes + one chunk + max_record_bytes, whatever the size
     of the object: a line that grows past max_record_bytes is reported (Oversized) and
-    skipped up to its end rather than buffered.
+    skipped up to its end rather than buffered. Content whose lines end with a lone CR
+    is read as such (CR -> LF).
     """
-    it = iter(content)
+    it = _coalesce(content, _COALESCE)
     first = check_encoding(_first_bytes(it, 4096))
-    buf = bytearray()
+    cr_only = _cr_only(first)
+    buf = b""
     line_no = 1
     skipping: Oversized | None = None  # inside an oversized line
     for chunk in chain([first], it):
+        if cr_only:
+            chunk = chunk.replace(b"\r", b"\n")
         if skipping is not None:
             end = chunk.find(b"\n")
             if end < 0:
@@ -155,17 +208,31 @@ def line_batches(content: Iterable[bytes], batch_bytes: int, max_record_bytes: i
             line_no += 1
             skipping = None
             chunk = chunk[end + 1:]
-        buf += chunk
-        cut = -1 if len(buf) < batch_bytes else buf.rfind(b"\n")
-        if cut >= 0:
-            data = bytes(buf[:cut + 1])
-            del buf[:cut + 1]
-            yield Batch(line_no, data)
+        data = buf + chunk
+        last = data.rfind(b"\n")
+        if last >= 0 and not data.translate(None, _WHITESPACE):
+            # only blank lines: nothing will be parsed, so no cap on their number
+            yield Batch(line_no, data[:last + 1])
             line_no += data.count(b"\n")
+            buf = data[last + 1:]
+            continue
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        start = k = 0
+        while k < len(ends):
+            if len(ends) - k >= batch_lines:
+                cut, taken = int(ends[k + batch_lines - 1]) + 1, batch_lines
+            elif len(data) - start >= batch_bytes:
+                cut, taken = int(ends[-1]) + 1, len(ends) - k
+            else:
+                break
+            yield Batch(line_no, data[start:cut])
+            line_no += taken
+            start, k = cut, k + taken
+        buf = data[start:]
         if len(buf) > max_record_bytes and b"\n" not in buf:
-            skipping = Oversized(line_no, bytes(buf[:200]), len(buf))
-            buf.clear()
+            skipping = Oversized(line_no, buf[:200], len(buf))
+            buf = b""
     if skipping is not None:
         yield skipping
     elif buf:
-        yield Batch(line_no, bytes(buf))
+        yield Batch(line_no, buf)

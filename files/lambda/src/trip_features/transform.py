@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring_ascii as _json_string
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trip_features.parse import Parsed, Reject
+from trip_features.parse import Parsed, Reject, _LineSlices
 from trip_features.schema import Schema
 from trip_features.validate import Validated
 
@@ -97,7 +97,170 @@ def rejects(parsed: Parsed, v: Validated | None) -> list[Reject]:
     return out
 
 
-def rejects_to_jsonl(items: list[Reject]) -> bytes:
-    # ASCII-escaped: no line separator other than \n can appear inside a record (U+2028, NEL...).
-    return "".join(json.dumps({"line": r.line, "reasons": r.reasons, "record": r.raw}) + "\n"
-                   for r in items).encode()
+def reject_body(r: Reject, record_bytes: int) -> str:
+    """A reject's JSON without its line number: '"reasons": [...], "record": "..."}'.
+
+    A record longer than `record_bytes` is cut there and "record_bytes" gives its full
+    length, so a reject line stays bounded whatever its input. Strings are escaped by the
+    json module's C encoder, to ASCII: no line separator other than \\n can appear inside a
+    reject (U+2028, NEL...)."""
+    raw, length = _capped(r.raw, r.length, record_bytes)
+    tail = f', "record_bytes": {length}}}' if length else "}"
+    return f'"reasons": [{", ".join(map(_json_string, r.reasons))}], "record": {_json_string(raw)}{tail}'
+
+
+def _capped(raw: str, length: int, record_bytes: int) -> tuple[str, int]:
+    """A record over `record_bytes` cut there (at a character boundary), and its full length."""
+    if len(raw) * 4 > record_bytes:
+        encoded = raw.encode("utf-8", "surrogatepass")
+        if len(encoded) > record_bytes:
+            return encoded[:record_bytes].decode("utf-8", "ignore"), length or len(encoded)
+    return raw, length
+
+
+def reject_line(line: int, body: str, lines: int = 1) -> str:
+    if lines > 1:  # a run of identical lines: line, line + 1, ..., line + lines - 1
+        return f'{{"line": {line}, "lines": {lines}, {body}\n'
+    return f'{{"line": {line}, {body}\n'
+
+
+class RejectRuns:
+    """Reject lines in line order; consecutive lines with the same text and reasons (an
+    export full of "{}") become one reject with "lines": n, so junk cannot swell the output."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.count = 0
+        self._body: str | None = None
+        self._line = self._lines = 0
+
+    def add(self, line: int, body: str) -> None:
+        self.count += 1
+        if line == self._line + self._lines and body == self._body:
+            self._lines += 1
+            return
+        self._flush()
+        self._body, self._line, self._lines = body, line, 1
+
+    def _flush(self) -> None:
+        if self._body is not None:
+            self.out.append(reject_line(self._line, self._body, self._lines))
+
+    def to_bytes(self) -> bytes:
+        self._flush()
+        self._body = None
+        return "".join(self.out).encode()
+
+
+def rejects_to_jsonl(items: list[Reject], record_bytes: int = 1024) -> bytes:
+    """JSON Lines {"line", ["lines",] "reasons", "record"[, "record_bytes"]}, in line order."""
+    runs = RejectRuns()
+    for r in items:
+        runs.add(r.line, reject_body(r, record_bytes))
+    return runs.to_bytes()
+
+
+_PLAIN_JSON = r"^[ -~]*$"  # printable ASCII: JSON-escaped by doubling \ and " alone
+
+
+def _json_strings(texts: pa.StringArray) -> pa.StringArray:
+    """Each text as a JSON string literal, as json's ASCII encoder writes it: printable ASCII
+    by Arrow kernels; the rest (control characters, non-ASCII) by the C encoder, value by value."""
+    escaped = texts
+    for char in ("\\", '"'):  # \ first, so the \ added before " is not doubled
+        if pc.any(pc.match_substring(escaped, char)).as_py():
+            escaped = pc.replace_substring(escaped, char, "\\" + char)
+    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+    plain = _np_bool(pc.match_substring_regex(texts, _PLAIN_JSON))
+    if plain.all():
+        return quoted
+    rest = np.flatnonzero(~plain)
+    other = pa.array([_json_string(t) for t in texts.take(pa.array(rest)).to_pylist()], pa.string())
+    return pc.replace_with_mask(quoted, pa.array(~plain), other)
+
+
+def _np_bool(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _joined_reasons(why: list[list[str]]) -> pa.StringArray:
+    """Each row's reasons as JSON strings joined by ", " (Arrow list join over one flat array)."""
+    counts = np.fromiter(map(len, why), dtype=np.int32, count=len(why))
+    offsets = np.zeros(len(why) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    flat = _json_strings(pa.array([text for row in why for text in row], pa.string()))
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), flat), ", ")
+
+
+def rejects_jsonl(parsed: Parsed, v: Validated | None, record_bytes: int = 1024) -> bytes:
+    """rejects_to_jsonl(rejects(parsed, v), record_bytes), built as columns: line numbers,
+    reasons, records JSON-escaped and capped, runs of the same reject merged, and the lines
+    joined by Arrow kernels."""
+    rows = np.fromiter(v.reasons, dtype=np.int64, count=len(v.reasons)) if v is not None else np.zeros(0, np.int64)
+    extra = parsed.rejects
+    if not len(rows) and not extra:
+        return b""
+    # Parse rejects first, then the rows that failed validation; a stable sort by line, as rejects() does.
+    numbers = np.concatenate((np.fromiter((r.line for r in extra), dtype=np.int64, count=len(extra)),
+                              parsed.lines[rows].astype(np.int64)))
+    order = np.argsort(numbers, kind="stable")
+    numbers = numbers[order]
+    length = np.concatenate((np.fromiter((r.length for r in extra), dtype=np.int64, count=len(extra)),
+                             np.zeros(len(rows), np.int64)))[order]
+    ordered = order.tolist()
+    why = [r.reasons for r in extra] + [v.reasons[i] for i in rows.tolist()]
+    reasons = _joined_reasons([why[i] for i in ordered])
+    raw = _LazyRaw(parsed, extra, rows, ordered)
+    try:
+        head = pa.array([r.raw for r in extra], pa.string())
+        tail = parsed.raw.take(rows) if isinstance(parsed.raw, _LineSlices) else pa.array(
+            [parsed.raw[i] for i in rows.tolist()], pa.string())
+        records = pa.concat_arrays([head, tail]).take(pa.array(order))
+        long = np.flatnonzero(_np_bool(pc.greater(pc.binary_length(records), record_bytes)))
+    except (UnicodeEncodeError, pa.ArrowException):  # a lone surrogate (not UTF-8): every record by Python
+        records, long = None, np.arange(len(order))
+    if len(long):  # over the cap: cut (rare), as reject_body does
+        capped = [_capped(raw[k], int(length[k]), record_bytes) for k in long.tolist()]
+        length[long] = [n for _, n in capped]
+        mask = np.zeros(len(order), dtype=bool)
+        mask[long] = True
+        cut = pa.array([text for text, _ in capped], pa.string())
+        records = cut if records is None else pc.replace_with_mask(records, pa.array(mask), cut)
+    records = _json_strings(records)
+    closing = pc.if_else(pa.array(length > 0), pc.binary_join_element_wise(
+        ', "record_bytes": ', pc.cast(pa.array(length), pa.string()), "}", ""), "}")
+    n = len(numbers)
+    count: object = ""
+    if n > 1:  # a run: the next line, with the same reasons and record
+        same = ((np.diff(numbers) == 1) & (length[1:] == length[:-1])
+                & _np_bool(pc.equal(reasons.slice(1), reasons.slice(0, n - 1)))
+                & _np_bool(pc.equal(records.slice(1), records.slice(0, n - 1))))
+        if same.any():
+            starts = np.flatnonzero(np.concatenate(([True], ~same)))
+            sizes = np.diff(np.append(starts, n))
+            keep = pa.array(starts)
+            numbers, reasons, records, closing = (numbers[starts], reasons.take(keep), records.take(keep),
+                                                  closing.take(keep))
+            count = pc.if_else(pa.array(sizes > 1), pc.binary_join_element_wise(
+                ', "lines": ', pc.cast(pa.array(sizes), pa.string()), ""), "")
+    out = pc.binary_join_element_wise('{"line": ', pc.cast(pa.array(numbers), pa.string()), count,
+                                      ', "reasons": [', reasons, '], "record": ', records, closing, "\n", "")
+    del reasons, records, closing
+    offsets = np.frombuffer(out.buffers()[1], dtype=np.int32)[out.offset:out.offset + len(out) + 1]
+    return memoryview(out.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
+
+
+class _LazyRaw:
+    """The k-th reject's raw text in line order, made a Python string only when asked."""
+
+    def __init__(self, parsed: Parsed, extra: list[Reject], rows: np.ndarray, ordered: list[int]) -> None:
+        self.parsed, self.extra, self.rows, self.ordered = parsed, extra, rows, ordered
+
+    def __len__(self) -> int:
+        return len(self.ordered)
+
+    def __getitem__(self, k: int) -> str:
+        i = self.ordered[k]
+        if i < len(self.extra):
+            return self.extra[i].raw
+        return self.parsed.raw[int(self.rows[i - len(self.extra)])]
