@@ -159,3 +159,11 @@ def predict(emu, endpoint: str) -> float:
 def wait_endpoint(sagemaker, name: str, timeout: float = 180) -> dict:
     return wait_for(lambda: sagemaker.describe_endpoint(EndpointName=name),
                     lambda e: e["EndpointStatus"] not in ("Creating", "Updating"), timeout)
+
+
+# --- processing, transform and monitoring jobs ----------------------------------------------
+
+def processing_job(sagemaker, name: str, timeout: float = 240) -> dict:
+    """Wait for a processing job's end; its DescribeProcessingJob."""
+    return wait_for(lambda: sagemaker.describe_processing_job(ProcessingJobName=name),
+                    lambda job: job["ProcessingJobStatus"] not in ("InProgress", "Stopping"), timeout)
