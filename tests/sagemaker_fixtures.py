@@ -167,3 +167,22 @@ def processing_job(sagemaker, name: str, timeout: float = 240) -> dict:
     """Wait for a processing job's end; its DescribeProcessingJob."""
     return wait_for(lambda: sagemaker.describe_processing_job(ProcessingJobName=name),
                     lambda job: job["ProcessingJobStatus"] not in ("InProgress", "Stopping"), timeout)
+
+
+def transform_job(sagemaker, name: str, timeout: float = 240) -> dict:
+    """Wait for a transform job's end; its DescribeTransformJob."""
+    return wait_for(lambda: sagemaker.describe_transform_job(TransformJobName=name),
+                    lambda job: job["TransformJobStatus"] not in ("InProgress", "Stopping"), timeout)
+
+
+def predict_many(emu, config: str, bucket: str, rows: list[str]) -> list[str]:
+    """What an endpoint of `config` answers for each row (text/csv), for comparing with a batch job."""
+    sagemaker, name = emu.client("sagemaker"), f"{config}-reference"
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config)
+    try:
+        assert wait_endpoint(sagemaker, name)["EndpointStatus"] == "InService"
+        runtime = emu.client("sagemaker-runtime")
+        return [runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Accept="text/csv",
+                                        Body=row)["Body"].read().decode().strip() for row in rows]
+    finally:
+        sagemaker.delete_endpoint(EndpointName=name)
