@@ -120,8 +120,9 @@ def download_inputs(job, account_id: str, folders: dict[str, Path]) -> None:
                 objects = _manifest_keys(account_id, uri)
             else:
                 bucket, prefix = rt.split_s3_uri(uri)
+                wanted = (getattr(job, "input_key_filters", None) or {}).get(source["LocalPath"], lambda _: True)
                 objects = [(f"s3://{bucket}/{key}", key[len(prefix):].lstrip("/") or PurePosixPath(key).name)
-                           for key in rt.s3_keys(account_id, uri)]
+                           for key in rt.s3_keys(account_id, uri) if wanted(key)]
         except JobFailure:
             raise
         except Exception as err:  # noqa: BLE001 (a missing bucket is the caller's to fix)
@@ -273,12 +274,13 @@ def run(job, account_id: str, region: str) -> None:
 
 
 def start(backend, request: dict, monitoring_schedule_arn: str | None = None,
-          monitoring_inputs: list | None = None):
+          monitoring_inputs: list | None = None, key_filters: dict | None = None):
     """Create a processing job from a CreateProcessingJob request (as a monitoring schedule
-    does for each execution) and run it; returns the job record."""
+    does for each execution) and run it; returns the job record. `key_filters` maps an
+    input's LocalPath to a predicate on its S3 keys (the monitoring window's objects)."""
     _request.environment = request.get("Environment") or {}
     _request.resources = request.get("ProcessingResources")
-    _request.schedule = (monitoring_schedule_arn, monitoring_inputs)
+    _request.schedule = (monitoring_schedule_arn, monitoring_inputs, key_filters)
     try:
         return backend.create_processing_job(
             app_specification=request["AppSpecification"], experiment_config=request.get("ExperimentConfig"),
@@ -309,8 +311,8 @@ def apply() -> None:
         job.processing_end_time = None
         job.environment = dict(getattr(_request, "environment", None) or {})
         job.processing_resources = getattr(_request, "resources", None)
-        schedule, inputs = getattr(_request, "schedule", None) or (None, None)
-        job.monitoring_schedule_arn, job.monitoring_inputs = schedule, inputs
+        schedule, inputs, filters = getattr(_request, "schedule", None) or (None, None, None)
+        job.monitoring_schedule_arn, job.monitoring_inputs, job.input_key_filters = schedule, inputs, filters
         job.failure_reason = job.exit_message = job.container = None
         threading.Thread(target=run, args=(job, self.account_id, self.region_name), daemon=True,
                          name=f"processing-{name}").start()
@@ -333,7 +335,7 @@ def apply() -> None:
 
     def response_object(self):
         out = original_response(self)
-        for private in ("Container", "MonitoringInputs"):  # the runtime's, not the API's
+        for private in ("Container", "MonitoringInputs", "InputKeyFilters"):  # the runtime's, not the API's
             out.pop(private, None)
         return {k: v for k, v in out.items() if v not in (None, {}, [])} | \
             {"ProcessingInputs": self.processing_inputs or []}
