@@ -15,6 +15,7 @@ from tests.sagemaker_fixtures import (
     new_bucket,
     processing_job,
     project_containers,
+    wait_for,
 )
 
 # Counts the rows of every input file, writes a report and an exit message; fails on demand.
@@ -92,13 +93,22 @@ def test_a_failing_processing_job_reports_why_and_uploads_nothing(env, model_ima
     assert emu.client("s3").list_objects_v2(Bucket=bucket, Prefix="reports/").get("KeyCount", 0) == 0
 
 
-def test_a_processing_job_past_its_max_runtime_is_stopped(env, model_image):
+def test_a_processing_job_past_its_max_runtime_or_asked_to_stop_is_stopped(env, model_image, docker_engine):
     emu, bucket = env
     sagemaker = emu.client("sagemaker")
-    slow = request("count-slow", model_image, bucket)
-    slow["AppSpecification"]["ContainerEntrypoint"] = ["/opt/venv/bin/python", "-c", "import time; time.sleep(60)"]
-    slow["StoppingCondition"] = {"MaxRuntimeInSeconds": 2}
-    sagemaker.create_processing_job(**slow)
+    for name, limit in (("count-slow", 2), ("count-stopped", 300)):
+        slow = request(name, model_image, bucket)
+        slow["AppSpecification"]["ContainerEntrypoint"] = ["/opt/venv/bin/python", "-c", "import time; time.sleep(60)"]
+        slow["StoppingCondition"] = {"MaxRuntimeInSeconds": limit}
+        sagemaker.create_processing_job(**slow)
+        assert sagemaker.describe_processing_job(ProcessingJobName=name)["ProcessingJobStatus"] == "InProgress"
+    wait_for(lambda: project_containers(docker_engine, "processing"), bool, timeout=60)  # it is running
+    sagemaker.stop_processing_job(ProcessingJobName="count-stopped")
+    job = processing_job(sagemaker, "count-stopped", timeout=60)
+    assert job["ProcessingJobStatus"] == "Stopped" and "FailureReason" not in job
     job = processing_job(sagemaker, "count-slow", timeout=60)
     assert job["ProcessingJobStatus"] == "Stopped"
     assert "MaxRuntimeInSeconds=2" in job["FailureReason"]
+    with pytest.raises(ClientError) as err:  # only a running job can be stopped
+        sagemaker.stop_processing_job(ProcessingJobName="count-slow")
+    assert err.value.response["Error"]["Code"] == "ValidationException"
