@@ -94,8 +94,14 @@ def test_percentiles_datapoints_to_alarm_and_set_alarm_state(flavour):
     assert state(cloudwatch, "p90-at-9")["StateValue"] == "ALARM"
     assert state(cloudwatch, "p90-over-9")["StateValue"] == "OK"
 
+    for treatment in ("breaching", "notBreaching"):
+        drift_alarm(cloudwatch, f"gaps-{treatment}", MetricName="errors", Statistic="Sum", Period=60,
+                    EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=5.0, TreatMissingData=treatment)
     put(cloudwatch, 1.0, at=minute, name="errors")
     assert state(cloudwatch, "two-of-three")["StateValue"] == "OK"  # 1 of the last 3 minutes breached
+    # The two minutes before have no data: counted as breaching, or not.
+    assert state(cloudwatch, "gaps-breaching")["StateValue"] == "ALARM"
+    assert state(cloudwatch, "gaps-notBreaching")["StateValue"] == "OK"
     put(cloudwatch, 2.0, at=minute + timedelta(minutes=2), name="errors")
     assert state(cloudwatch, "two-of-three")["StateValue"] == "ALARM"  # 2 of 3
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator.extensions import sagemaker_transform_jobs as transform
 from tests.sagemaker_fixtures import (
     ROW,
     connect_runtime,
@@ -76,3 +77,30 @@ def test_a_record_the_container_refuses_fails_the_job(env):
     assert job["FailureReason"].startswith(f"ClientError: the model container answered 400 for s3://{bucket}/bad/")
     assert "trip_distance_m" in job["FailureReason"]
     assert s3.list_objects_v2(Bucket=bucket, Prefix="scored/").get("KeyCount", 0) == 0
+
+
+def test_the_jsonpath_subset_and_the_json_join(monkeypatch):
+    """The record logic alone: `_invoke` (the container's HTTP call) is replaced by a fixed
+    answer, because this test is about what is sent and how answers are joined."""
+    record = {"id": "t1", "features": [8, 2, 0, 1], "meta": {"day": 3}}
+    assert transform.json_path("$", record) is record
+    assert transform.json_path("$.features[1:3]", record) == [2, 0]
+    assert transform.json_path("$['meta'].day", record) == 3
+    assert transform.json_path("$[0,-1]", ["a", "b", "c"]) == ["a", "c"]
+    with pytest.raises(transform.JobFailure, match="not supported here"):
+        transform.json_path("$..features", record)
+    # JSON lines in, the features sent, each answer joined under SageMakerOutput, filtered.
+    sent = []
+    monkeypatch.setattr(transform, "_invoke", lambda _i, body, *_a: sent.append(body) or b'{"eta": 60}')
+    job = type("Job", (), {"transform_input": {"ContentType": "application/json", "SplitType": "Line"},
+                           "transform_output": {"Accept": "application/json", "AssembleWith": "Line"},
+                           "data_processing": {"InputFilter": "$.features", "JoinSource": "Input",
+                                               "OutputFilter": "$['id','SageMakerOutput']"},
+                           "batch_strategy": "SingleRecord", "max_payload_in_mb": 6})()
+    with pytest.raises(transform.JobFailure):  # a list of names is not in the subset
+        transform.transform_object(job, None, b'{"id": "t1", "features": [1, 2]}\n', "s3://b/k")
+    job.data_processing["OutputFilter"] = "$.SageMakerOutput"
+    out = transform.transform_object(job, None, b'{"id": "t1", "features": [1, 2]}\n{"id": "t2", "features": [3]}\n',
+                           "s3://b/k")
+    assert sent[-2:] == [b"[1,2]", b"[3]"]
+    assert out == b'{"eta":60}\n{"eta":60}\n'
