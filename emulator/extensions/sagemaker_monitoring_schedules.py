@@ -11,8 +11,8 @@ StopMonitoringSchedule, StartMonitoringSchedule, ListMonitoringExecutions,
 MonitoringScheduleConfig, ScheduleConfig, MonitoringJobDefinition, EndpointInput,
 MonitoringExecutionSummary; Developer Guide "Support for Your Own Containers With Model
 Monitor", "Container Contract Inputs", "Schedule monitoring jobs"):
-- a schedule is `Pending`, then `Scheduled`; Stop makes it `Stopped`, Start `Scheduled`
-  again; names are unique (ResourceInUse); unknown names are ResourceNotFound;
+- a schedule is `Pending`, then `Scheduled` (here `Scheduled` at once); Stop makes it
+  `Stopped`, Start `Scheduled` again; names are unique (ResourceInUse); unknown names are ResourceNotFound;
 - `ScheduleConfig.ScheduleExpression` is `cron(...)` or `NOW`: NOW runs the job once,
   immediately, and needs `DataAnalysisStartTime` and `DataAnalysisEndTime` (ISO 8601
   offsets such as `-PT24H`, `-PT0H`, relative to the run time);
@@ -39,7 +39,9 @@ schedules are kept as records and never run here (the monitoring role runs their
 itself on the embedded AWS). Not modelled: schedules naming a MonitoringJobDefinitionName
 instead of an inline MonitoringJobDefinition (kept; a NOW execution fails saying so),
 BatchTransformInput (same), the record preprocessor and post-analytics processor
-scripts, the built-in analyzer images, execution reports in the output folder.
+scripts, the built-in analyzer images, execution reports in the output folder. An
+UpdateMonitoringSchedule to a NOW configuration runs it again (an emulator convenience;
+on AWS, delete and create the schedule).
 """
 
 from __future__ import annotations
