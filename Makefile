@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+SDK_VENV := .venv-sagemaker
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -18,12 +19,14 @@ PYTEST_ARGS ?= -n 2 --durations=25
 SYSTEM_DEPS := jq:jq curl:curl terraform:terraform dockerd:docker.io docker-registry:docker-registry \
   debootstrap:debootstrap htpasswd:apache2-utils wrk:wrk
 
-.PHONY: help system-deps setup demo test lint unit molecule bench teardown clean lock package
+.PHONY: help system-deps setup demo test lint unit molecule bench teardown clean lock package sdk-venv diagrams
 
 help:
 	@echo "make demo      deploy the whole site to the embedded AWS (starts it)"
 	@echo "make test      lint + unit + integration + molecule scenarios"
 	@echo "make lint      static checks only"
+	@echo "make sdk-venv  the SageMaker Python SDK in its own venv (the SDK sample and its test)"
+	@echo "make diagrams  re-render docs/diagrams/*.png from their Graphviz sources"
 	@echo "make bench     benchmarks (prints our figure beside its baseline)"
 	@echo "make package   the submission: dist/aws-mlops-estate.zip with SUBMISSION.md"
 	@echo "make teardown  delete what the demo created and stop the emulator"
@@ -60,6 +63,24 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# The SageMaker Python SDK (files/sagemaker/sdk) is about 300 MB installed: its own venv,
+# built for the SDK sample and its test only, never by setup or demo. pip's wheel cache
+# makes a rebuild fast; the stamp makes a second `make test` skip it.
+sdk-venv: $(SDK_VENV)/.installed
+
+$(SDK_VENV)/.installed: files/sagemaker/sdk/requirements.txt
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r files/sagemaker/sdk/requirements.txt
+	touch $@
+
+# Graphviz (Debian: graphviz) is needed only to re-render; the PNGs are committed, and
+# tests/unit/test_diagrams.py fails when one is older than its source (the .sha256 beside it).
+diagrams:
+	@command -v dot >/dev/null || { echo "dot not found: install Graphviz (Debian: apt-get install graphviz)" >&2; exit 1; }
+	@for src in docs/diagrams/*.dot; do \
+	  dot -Tpng -Gdpi=96 "$$src" -o "$${src%.dot}.png" && \
+	  sha256sum "$$src" | cut -d' ' -f1 > "$${src%.dot}.png.sha256" && echo "rendered $${src%.dot}.png"; done
+
 demo: setup
 	ansible-playbook site.yml
 
@@ -79,7 +100,7 @@ lint: setup
 	shellcheck $$(git ls-files "*.sh") .ci/run
 	hadolint files/model_image/Dockerfile
 
-test: lint
+test: lint sdk-venv
 	pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -89,7 +110,7 @@ clean:
 	-$(BIN)/python -m emulator stop 2>/dev/null
 	-$(BIN)/python -m emulator.registry stop --port 5566 2>/dev/null
 	-$(BIN)/python -m emulator.docker_engine stop --state-dir .state/docker-engine-4566 2>/dev/null
-	rm -rf $(VENV) $(CHECKOV_VENV) .state .pytest_cache .ruff_cache .hypothesis dist
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) .state .pytest_cache .ruff_cache .hypothesis dist
 
 # Re-resolve requirements.in into the pinned requirements.txt (needs the registry).
 lock:
