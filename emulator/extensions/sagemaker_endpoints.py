@@ -138,6 +138,17 @@ def _primary_container(backend, model_name: str) -> dict:
     if model is None:
         raise LaunchFailure(f"Could not find model \"{model_name}\".")
     spec = model.primary_container or (model.containers[0] if model.containers else None)
+    if spec and spec.get("ModelPackageName") and not spec.get("Image"):
+        # AWS: a container naming a model package runs the package's inference container
+        # (its Image, ModelDataUrl and Environment; the model's Environment wins). This is
+        # what the SageMaker Python SDK's ModelPackage.deploy() creates.
+        try:
+            package = backend.describe_model_package(spec["ModelPackageName"])
+        except Exception:  # noqa: BLE001 (moto's ValidationError: an unknown package)
+            raise LaunchFailure(f"Could not find model package \"{spec['ModelPackageName']}\".") from None
+        inference = (package.inference_specification or {}).get("Containers") or [{}]
+        spec = {**inference[0], "Environment": {**(inference[0].get("Environment") or {}),
+                                                **(spec.get("Environment") or {})}}
     if not spec or not spec.get("Image"):
         raise LaunchFailure(f"Model {model_name} has no container image.")
     return spec

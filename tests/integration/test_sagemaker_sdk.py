@@ -112,11 +112,6 @@ def versions(emu, group: str) -> dict[int, dict]:
     return {p["ModelPackageVersion"]: p for p in listed}
 
 
-@pytest.mark.xfail(strict=True, raises=Limit, reason=(
-    "emulator gap: a model whose container names a ModelPackageName (what ModelPackage.deploy() "
-    "creates; SageMaker takes the image and artefact from the package's InferenceSpecification) "
-    "has no image for the emulator's endpoints, so the endpoint goes to Failed: 'Model ... has no "
-    "container image'"))
 def test_deploys_the_newest_approved_version_and_invokes_it(aws, sdk_env, outside, docker_engine):
     emu, group, bucket = aws
     approved = versions(emu, group)[1]["ModelPackageArn"]
