@@ -7,6 +7,8 @@ by the gate and rolled out blue/green (canary) in its place."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -16,12 +18,17 @@ from tests.conftest import PROJECT_DIR, run_module, run_playbook
 from tests.sagemaker_fixtures import connect_runtime, feature_csv  # noqa: F401 (fixture)
 
 LAMBDA_BUCKET = "lambda-data-123456789012-us-east-1"
-
-pytestmark = pytest.mark.slow
-
 # The section's own play (playbooks/sagemaker.yml) without the local engine play before it:
 # the session's engine is connected below (that play would start the inventory's engine).
 SECTION_PLAY = yaml.safe_load((PROJECT_DIR / "playbooks" / "sagemaker.yml").read_text())[-1]
+# The monitoring section's retraining calls the steps on their own, in a play of its own.
+STEPS = [{**SECTION_PLAY, "roles": [], "tasks": [
+    {"name": f"Step {step}", "ansible.builtin.include_role": {"name": "sagemaker", "tasks_from": step}}
+    for step in ("outputs", "train", "register", "deploy")] + [
+    {"name": "Show the outputs", "ansible.builtin.debug": {"var": "sagemaker_outputs"}}]}]
+
+pytestmark = pytest.mark.slow
+
 COMMON = {"sagemaker_iam_propagation_seconds": 0, "sagemaker_traffic_wait_seconds": 1,
           "sagemaker_model_environment": {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}}
 WEAK = {"max_iter": 1, "max_depth": 1, "early_stopping": "false"}
@@ -44,6 +51,7 @@ def estate(emulator, docker_engine, registry, model_image, feature_csv, tmp_path
     assert pushed.get("failed") is not True, pushed.get("msg")
     playbook = tmp_path / "sagemaker.yml"
     playbook.write_text(yaml.safe_dump([SECTION_PLAY]))
+    (tmp_path / "steps.yml").write_text(yaml.safe_dump(STEPS))
     return emulator, str(playbook)
 
 
@@ -108,3 +116,12 @@ def test_weak_waits_for_a_person_then_a_better_model_replaces_it(estate):
     check = run(emu, playbook, BETTER, "--check", "--diff")
     assert check.recap["changed"] == 0, check.stdout[-4000:]
     assert state_snapshot.differences(before, state_snapshot.take(emu.client)) == []
+
+    # The steps on their own (outputs, train, register, deploy): nothing new, nothing changes;
+    # the outputs name what is deployed.
+    steps = run(emu, str(Path(playbook).with_name("steps.yml")), BETTER)
+    assert steps.recap["changed"] == 0, steps.stdout[-4000:]
+    shown = steps.stdout[steps.stdout.index("TASK [Show the outputs]"):]
+    for line in (f"model_package_arn: {v2['ModelPackageArn']}", "endpoint_name: eta",
+                 "capture_s3_uri: s3://sagemaker-123456789012-us-east-1/capture/eta/"):
+        assert line in shown, (line, shown)
