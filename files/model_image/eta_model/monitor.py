@@ -410,9 +410,12 @@ def write_outputs(report: dict, cfg: dict) -> list[Path]:
 
 
 def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
-    cfg: dict = {"failure_path": PATHS["failure_path"]}
+    argv = sys.argv[2:] if argv is None else argv
+    given = argv[argv.index("--failure_path") + 1] if "--failure_path" in argv[:-1] else \
+        (os.environ if env is None else env).get("failure_path")
+    cfg: dict = {"failure_path": Path(given) if given else PATHS["failure_path"]}   # known before the rest is checked
     try:
-        cfg = settings(sys.argv[2:] if argv is None else argv, env)
+        cfg = settings(argv, env)
         report = analyse(cfg)
         write_outputs(report, cfg)
     except MonitorError as err:
