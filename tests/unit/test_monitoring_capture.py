@@ -106,8 +106,13 @@ def test_the_time_window_skips_events_outside_it(tmp_path):
     times = ["2026-01-05T09:59:59.999Z", "2026-01-05T10:00:00.000Z", "2026-01-05T10:59:59.000Z",
              "2026-01-05T11:00:00.000Z"]
     (tmp_path / "g.jsonl").write_text("\n".join(record(",".join(map(str, ROW)), when=t) for t in times) + "\n")
-    x, _, _, _, counts = read(tmp_path, start="2026-01-05T10:00:00.000Z", end="2026-01-05T11:00:00.000Z")
-    assert len(x) == 2 and counts["events_outside_window"] == 2
+    # the same with one JSON request in the file: that block is read line by line
+    as_json = json.dumps(dict(zip(FEATURES, ROW, strict=True)))
+    (tmp_path / "h.jsonl").write_text("\n".join([*(record(",".join(map(str, ROW)), when=t) for t in times),
+                                                 record(as_json, "application/json", "JSON", when=times[0])]) + "\n")
+    x, _, _, problems, counts = read(tmp_path, start="2026-01-05T10:00:00.000Z", end="2026-01-05T11:00:00.000Z")
+    assert len(x) == 4 and counts["events_outside_window"] == 5 and problems.total == 0
+    assert counts["capture_events"] == 4 and counts["capture_lines"] == 9
 
 
 def test_batch_rows_join_their_out_file_and_trip_ids(tmp_path):

@@ -88,6 +88,13 @@ def test_cells_separate_values_below_at_between_and_above_the_edges():
     assert drift.cells_of(edges, np.array([0.5, 1, 1.5, 2, 3, 4, 9])).tolist() == [0, 1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.parametrize("lam", [0.05, 0.3, 0.8, 0.99, 1.0, 1.36, 2.0, 4.0])
+def test_kolmogorov_distribution_matches_scipy(lam):
+    from scipy.special import kolmogorov
+
+    assert drift.kolmogorov_q(lam) == pytest.approx(float(kolmogorov(lam)), abs=1e-10)
+
+
 def test_ks_pvalue_limits():
     assert drift.ks_pvalue(0.0, 1000, 1000) == pytest.approx(1.0)
     assert drift.ks_pvalue(0.5, 1000, 1000) < 1e-50

@@ -111,11 +111,13 @@ def _number(text: str) -> float:
 
 
 class _Rows:
-    """Collects rows of one chunk: CSV feature lines parsed in bulk, JSON rows as lists."""
+    """Collects the rows of one chunk. CSV rows stay text until the chunk is full, then
+    every cell is converted in one numpy call: rows in FEATURES order (10 fields), and the
+    processed layout less its first two text fields (trip_id, pickup_at), which leaves the
+    features then the label (11 fields). JSON rows arrive as lists of numbers."""
 
     def __init__(self) -> None:
-        self.csv: list[str] = []        # lines of exactly _WIDTH fields
-        self.csv_pos: list[int] = []
+        self.csv: dict[int, tuple[list[str], list[int]]] = {_WIDTH: ([], []), _WIDTH + 1: ([], [])}
         self.other: list[list[float]] = []
         self.other_pos: list[int] = []
         self.predictions: list[float] = []
@@ -124,11 +126,19 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.predictions)
 
-    def add_csv(self, line: str, prediction: float, key: int) -> None:
-        self.csv_pos.append(len(self.predictions))
-        self.csv.append(line)
+    def add_csv(self, line: str, prediction: float, key: int, width: int = _WIDTH) -> None:
+        lines, pos = self.csv[width]
+        pos.append(len(self.predictions))
+        lines.append(line)
         self.predictions.append(prediction)
         self.keys.append(key)
+
+    def add_many(self, lines: list[str], predictions: list[float], keys: list[int], width: int) -> None:
+        texts, pos = self.csv[width]
+        pos.extend(range(len(self.predictions), len(self.predictions) + len(lines)))
+        texts.extend(lines)
+        self.predictions.extend(predictions)
+        self.keys.extend(keys)
 
     def add_values(self, values: list[float], prediction: float, key: int) -> None:
         self.other_pos.append(len(self.predictions))
@@ -138,20 +148,24 @@ class _Rows:
 
     def build(self, problems: Problems, where: str) -> Chunk:
         x = np.full((len(self.predictions), _WIDTH), np.nan)
-        if self.csv:
+        for width, (lines, pos) in self.csv.items():
+            if not lines:
+                continue
             try:   # fast path: every cell a number
-                x[self.csv_pos] = np.array(",".join(self.csv).split(","), dtype=np.float64).reshape(-1, _WIDTH)
+                cells = np.array(",".join(lines).split(","), dtype=np.float64).reshape(-1, width)
             except ValueError:
-                x[self.csv_pos] = self._slow(problems, where)
+                cells = self._slow(lines, width, problems, where)
+            x[pos] = cells[:, :_WIDTH]
         if self.other:
             x[self.other_pos] = np.array(self.other, dtype=np.float64)
         keep = ~np.all(np.isinf(x), axis=1)   # rows marked unreadable by _slow
         return Chunk(x[keep], np.array(self.predictions, dtype=np.float64)[keep],
                      np.array(self.keys, dtype=np.int64)[keep])
 
-    def _slow(self, problems: Problems, where: str) -> np.ndarray:
-        out = np.full((len(self.csv), _WIDTH), np.nan)
-        for i, line in enumerate(self.csv):
+    @staticmethod
+    def _slow(lines: list[str], width: int, problems: Problems, where: str) -> np.ndarray:
+        out = np.full((len(lines), width), np.nan)
+        for i, line in enumerate(lines):
             try:
                 out[i] = [_number(v) for v in line.split(",")]
             except ValueError:
@@ -248,60 +262,138 @@ def _predictions(part: dict | None, rows: int) -> tuple[list[float], str | None]
 
 def read_capture(folder: Path, problems: Problems, counts: Counter, start: str | None = None,
                  end: str | None = None) -> Iterator[Chunk]:
-    """Chunks of captured rows; events whose inferenceTime is outside [start, end) are skipped."""
+    """Chunks of captured rows; events whose inferenceTime is outside [start, end) are skipped.
+
+    Lines are read in blocks. A block whose every record is the common one (one CSV row
+    in, one prediction out, as the endpoint captures a single-trip request) is decoded with
+    one orjson call and list comprehensions (_common_block); any other block goes line by
+    line through _event, which reads every shape `serve` accepts and names what it cannot."""
     rows = _Rows()
     for path in files_under(folder):
         counts["capture_files"] += 1
+        block: list[bytes] = []
+        numbers: list[int] = []
         for line_no, line in enumerate(read_lines(path, problems), start=1):
-            if not line.strip():
-                continue
-            counts["capture_lines"] += 1
-            where = f"{path.name}:{line_no}"
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                problems.add("line is not JSON", where)
-                continue
-            data = rec.get("captureData") if isinstance(rec, dict) else None
-            meta = rec.get("eventMetadata") if isinstance(rec, dict) else None
-            if not isinstance(data, dict) or not isinstance(data.get("endpointInput"), dict):
-                problems.add("no captureData.endpointInput", where)
-                continue
-            meta = meta if isinstance(meta, dict) else {}
-            when = str(meta.get("inferenceTime", ""))
-            if (start and when < start) or (end and when >= end):
-                counts["events_outside_window"] += 1
-                continue
-            try:
-                kind, text = _payload(data["endpointInput"])
-            except ValueError as err:
-                problems.add(str(err), where)
-                continue
-            if kind == "csv":
-                lines, reason = _feature_lines(text)
-                n = len(lines)
-            else:
-                values, reason = _json_rows(text)
-                n = len(values)
-            if reason:
-                problems.add(reason, where)
-                continue
-            preds, why = _predictions(data.get("endpointOutput"), n)
-            if why:
-                counts[why] += 1
-            event_id = meta.get("eventId")
-            keys = [event_key(event_id, i) for i in range(n)] if isinstance(event_id, str) else [NO_KEY] * n
-            counts["capture_events"] += 1
-            for i in range(n):
-                if kind == "csv":
-                    rows.add_csv(lines[i], preds[i], keys[i])
-                else:
-                    rows.add_values(values[i], preds[i], keys[i])
-            if len(rows) >= CHUNK_ROWS:
-                yield rows.build(problems, str(path.name))
-                rows = _Rows()
+            if line.strip():
+                block.append(line)
+                numbers.append(line_no)
+            if len(block) >= BLOCK_LINES:
+                _block(block, numbers, path.name, rows, problems, counts, start, end)
+                block, numbers = [], []
+                if len(rows) >= CHUNK_ROWS:
+                    yield rows.build(problems, path.name)
+                    rows = _Rows()
+        if block:
+            _block(block, numbers, path.name, rows, problems, counts, start, end)
+        if len(rows) >= CHUNK_ROWS:
+            yield rows.build(problems, path.name)
+            rows = _Rows()
     if len(rows):
         yield rows.build(problems, "capture")
+
+
+BLOCK_LINES = 2000
+
+
+def _block(lines: list[bytes], numbers: list[int], name: str, rows: _Rows, problems: Problems, counts: Counter,
+           start: str | None, end: str | None) -> None:
+    counts["capture_lines"] += len(lines)
+    taken = _common_block(lines, rows, counts, start, end)
+    if taken is not None:
+        counts["capture_events"] += taken
+        return
+    events = 0
+    for line_no, line in zip(numbers, lines, strict=True):
+        where = f"{name}:{line_no}"
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            problems.add("line is not JSON", where)
+            continue
+        events += _event(rec, where, rows, problems, counts, start, end)
+    counts["capture_events"] += events
+
+
+def _common_block(lines: list[bytes], rows: _Rows, counts: Counter, start: str | None, end: str | None) -> int | None:
+    """When every line is a common record: adds the block's rows and returns how many
+    events were inside the time window; otherwise adds nothing and returns None."""
+    outside = 0
+    try:
+        recs = orjson.loads(b"[" + b",".join(lines) + b"]")
+        if start or end:
+            inside = [_in_window(r["eventMetadata"], start, end) for r in recs]
+            outside = len(recs) - sum(inside)
+            recs = [r for r, keep in zip(recs, inside, strict=True) if keep]
+        caps = [r["captureData"] for r in recs]
+        inputs = [c["endpointInput"] for c in caps]
+        if any(i["encoding"] != "CSV" for i in inputs):
+            return None
+        texts = [i["data"].strip() for i in inputs]
+        ids = [r["eventMetadata"]["eventId"] for r in recs]
+        outs = orjson.loads("[" + ",".join([c["endpointOutput"]["data"] for c in caps]) + "]")
+        preds = [o["predictions"] for o in outs]
+        commas = {t.count(",") for t in texts}
+        if len(commas) != 1 or not commas <= set(_FAST_COMMAS) or any("\n" in t for t in texts) \
+                or any(len(p) != 1 for p in preds) or any(type(e) is not str for e in ids):
+            return None
+        values = [float(p[0]) for p in preds]
+    except (LookupError, TypeError, ValueError, AttributeError, orjson.JSONDecodeError):
+        return None
+    keys = [hash(("event", e, 0)) for e in ids]    # event_key, inlined: a million calls
+    if commas == {_WIDTH - 1}:
+        rows.add_many(texts, values, keys, _WIDTH)
+    else:   # the processed layout: drop trip_id and pickup_at, keep features + label
+        rows.add_many([t.split(",", 2)[2] for t in texts], values, keys, _WIDTH + 1)
+    if outside:
+        counts["events_outside_window"] += outside
+    return len(recs)
+
+
+_FAST_COMMAS = (_WIDTH - 1, len(PROCESSED_LAYOUT) - 1)
+
+
+def _in_window(meta: dict, start: str | None, end: str | None) -> bool:
+    when = str(meta.get("inferenceTime", "")) if isinstance(meta, dict) else ""
+    return not ((start and when < start) or (end and when >= end))
+
+
+def _event(rec, where: str, rows: _Rows, problems: Problems, counts: Counter, start: str | None,
+           end: str | None) -> int:
+    """Any captured record, read in full; returns 1 when it added rows, 0 when it was skipped."""
+    data = rec.get("captureData") if isinstance(rec, dict) else None
+    meta = rec.get("eventMetadata") if isinstance(rec, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("endpointInput"), dict):
+        problems.add("no captureData.endpointInput", where)
+        return 0
+    meta = meta if isinstance(meta, dict) else {}
+    if (start or end) and not _in_window(meta, start, end):
+        counts["events_outside_window"] += 1
+        return 0
+    try:
+        kind, text = _payload(data["endpointInput"])
+    except ValueError as err:
+        problems.add(str(err), where)
+        return 0
+    if kind == "csv":
+        lines, reason = _feature_lines(text)
+        n = len(lines)
+    else:
+        values, reason = _json_rows(text)
+        n = len(values)
+    if reason:
+        problems.add(reason, where)
+        return 0
+    preds, why = _predictions(data.get("endpointOutput"), n)
+    if why:
+        counts[why] += 1
+    event_id = meta.get("eventId")
+    for i in range(n):
+        key = event_key(event_id, i) if isinstance(event_id, str) else NO_KEY
+        if kind == "csv":
+            rows.add_csv(lines[i], preds[i], key)
+        else:
+            rows.add_values(values[i], preds[i], key)
+    return 1
 
 
 def read_batch(inputs: Path, outputs: Path, problems: Problems, counts: Counter) -> Iterator[Chunk]:
@@ -381,17 +473,25 @@ def read_ground_truth(folder: Path, problems: Problems, counts: Counter) -> tupl
     order: upload time) wins, and the repeats are counted."""
     keys: list[int] = []
     labels: list[float] = []
+    key_parts: list[np.ndarray] = []     # 16 bytes a label once flushed from the lists
+    label_parts: list[np.ndarray] = []
     for path in files_under(folder):
         counts["ground_truth_files"] += 1
         header: list[str] | None = None
+        block: list[bytes] = []
+        numbers: list[int] = []
         for line_no, line in enumerate(read_lines(path, problems), start=1):
+            if line.lstrip().startswith(b"{"):        # merge format: read in blocks
+                block.append(line)
+                numbers.append(line_no)
+                if len(block) >= BLOCK_LINES:
+                    _label_block(block, numbers, path.name, keys, labels, problems)
+                    block, numbers = [], []
+                continue
             text = line.decode("utf-8", "replace").strip()
             if not text:
                 continue
             where = f"{path.name}:{line_no}"
-            if text.startswith("{"):
-                _merge_record(text, where, keys, labels, problems)
-                continue
             cells = [c.strip() for c in text.split(",")]
             if header is None:
                 if "trip_id" not in cells or LABEL not in cells:
@@ -409,13 +509,42 @@ def read_ground_truth(folder: Path, problems: Problems, counts: Counter) -> tupl
                 continue
             keys.append(trip_key(cells[header.index("trip_id")]))
             labels.append(label)
-    k = np.array(keys, dtype=np.int64)
-    v = np.array(labels, dtype=np.float64)
+            if len(keys) >= CHUNK_ROWS:
+                key_parts.append(np.array(keys, dtype=np.int64))
+                label_parts.append(np.array(labels, dtype=np.float64))
+                keys, labels = [], []
+        if block:
+            _label_block(block, numbers, path.name, keys, labels, problems)
+        if len(keys) >= CHUNK_ROWS:   # 16 bytes a label once flushed from the lists
+            key_parts.append(np.array(keys, dtype=np.int64))
+            label_parts.append(np.array(labels, dtype=np.float64))
+            keys, labels = [], []
+    k = np.concatenate([*key_parts, np.array(keys, dtype=np.int64)])
+    v = np.concatenate([*label_parts, np.array(labels, dtype=np.float64)])
     # np.unique keeps the first of equal keys: reverse so that the last one is kept
     uniq, first = np.unique(k[::-1], return_index=True)
     counts["ground_truth_labels"] += len(uniq)
     counts["ground_truth_repeated_labels"] += len(k) - len(uniq)
     return uniq, v[::-1][first]
+
+
+def _label_block(lines: list[bytes], numbers: list[int], name: str, keys: list[int], labels: list[float],
+                 problems: Problems) -> None:
+    """Merge-format lines: one orjson call when each labels one row with a CSV number, else line by line."""
+    try:
+        recs = orjson.loads(b"[" + b",".join(lines) + b"]")
+        ids = [r["eventMetadata"]["eventId"] for r in recs]
+        data = [r["groundTruthData"] for r in recs]
+        if any(d.get("encoding", "CSV") != "CSV" or "," in d["data"] for d in data) or \
+                any(type(e) is not str for e in ids):
+            raise ValueError
+        values = [float(d["data"]) for d in data]
+    except (LookupError, TypeError, ValueError, AttributeError, orjson.JSONDecodeError):
+        for line_no, line in zip(numbers, lines, strict=True):
+            _merge_record(line.decode("utf-8", "replace"), f"{name}:{line_no}", keys, labels, problems)
+        return
+    keys.extend([hash(("event", e, 0)) for e in ids])     # event_key, inlined
+    labels.extend(values)
 
 
 def _merge_record(text: str, where: str, keys: list[int], labels: list[float], problems: Problems) -> None:
