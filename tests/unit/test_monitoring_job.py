@@ -133,3 +133,14 @@ def test_a_missing_baseline_fails_naming_it(tmp_path):
 def test_times_are_normalised_to_captures_spelling():
     cfg = monitor.settings([], env={"start_time": "2026-01-05T11:00:00+01:00", "end_time": "2026-01-05T11:00:00"})
     assert cfg["start_time"] == "2026-01-05T10:00:00.000Z" and cfg["end_time"] == "2026-01-05T11:00:00.000Z"
+
+
+def test_workers_share_the_files_and_add_up_to_the_same_report(model, tmp_path):
+    reports = []
+    for workers in ("1", "3"):
+        status, report, _ = run(model, tmp_path / workers, drift=0.5, workers=workers)
+        assert status == 0
+        report.pop("seconds")
+        reports.append(report)
+    assert reports[0]["window"]["counts"]["capture_files"] == 4
+    assert reports[0] == reports[1]

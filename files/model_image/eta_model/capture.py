@@ -75,6 +75,10 @@ class Problems:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def merge(self, other: Problems) -> None:
+        self.counts.update(other.counts)
+        self.examples = (self.examples + other.examples)[:MAX_EXAMPLES]
+
     def as_dict(self) -> dict:
         return {"total": self.total, "by_reason": dict(sorted(self.counts.items())), "examples": self.examples}
 
@@ -260,16 +264,17 @@ def _predictions(part: dict | None, rows: int) -> tuple[list[float], str | None]
     return values, None
 
 
-def read_capture(folder: Path, problems: Problems, counts: Counter, start: str | None = None,
+def read_capture(source: Path | list[Path], problems: Problems, counts: Counter, start: str | None = None,
                  end: str | None = None) -> Iterator[Chunk]:
-    """Chunks of captured rows; events whose inferenceTime is outside [start, end) are skipped.
+    """Chunks of captured rows from a folder's files or a list of files; events whose
+    inferenceTime is outside [start, end) are skipped.
 
     Lines are read in blocks. A block whose every record is the common one (one CSV row
     in, one prediction out, as the endpoint captures a single-trip request) is decoded with
     one orjson call and list comprehensions (_common_block); any other block goes line by
     line through _event, which reads every shape `serve` accepts and names what it cannot."""
     rows = _Rows()
-    for path in files_under(folder):
+    for path in files_under(source) if isinstance(source, Path) else source:
         counts["capture_files"] += 1
         block: list[bytes] = []
         numbers: list[int] = []

@@ -21,6 +21,7 @@ job's settings are environment variables; each may also be given as `--name valu
                        metrics_path (default /opt/ml/output/metrics/cloudwatch), which the
                        service publishes; dimensions Endpoint (sagemaker_endpoint_name) and
                        MonitoringSchedule (sagemaker_monitoring_schedule_name) when set
+  workers              processes sharing the capture files; default 0 = one per CPU
   thresholds           see THRESHOLDS (docs/monitoring.md says why these defaults)
 Exit 0 when the report is written, whatever it finds (alerts are in the report, the
 violations file and the metrics); 1 with the reason in /opt/ml/output/failure when it
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -90,7 +92,7 @@ def settings(argv: list[str], env: dict[str, str] | None = None) -> dict:
     """Env (SageMaker's contract) overridden by --name value arguments; checked before anything runs."""
     env = dict(os.environ if env is None else env)
     parser = argparse.ArgumentParser(prog="monitor", description="The ETA model's monitoring job.")
-    for name in (*PATHS, *TEXT, *THRESHOLDS):
+    for name in (*PATHS, *TEXT, "workers", *THRESHOLDS):
         parser.add_argument(f"--{name}", dest=name)
     try:
         args = vars(parser.parse_args(argv))
@@ -99,6 +101,12 @@ def settings(argv: list[str], env: dict[str, str] | None = None) -> dict:
     raw = {k: (args[k] if args[k] is not None else env.get(k)) for k in args}
     out: dict = {k: Path(raw[k]) if raw[k] else default for k, default in PATHS.items()}
     out.update({k: raw[k] or None for k in TEXT})
+    try:
+        out["workers"] = int(raw["workers"] or 0)
+    except ValueError:
+        raise MonitorError(f"workers={raw['workers']!r} is not a whole number (0 = one per CPU)") from None
+    if out["workers"] < 0:
+        raise MonitorError(f"workers={out['workers']} must be >= 0 (0 = one per CPU)")
     for name, (default, check, meaning) in THRESHOLDS.items():
         value = default
         if raw[name] not in (None, ""):
@@ -180,6 +188,15 @@ class Column:
         self.cells += drift.cell_counts(self.edges, present)
         if not self.categorical:
             self.psi_counts += drift.psi_bins(self.hist_edges, present)
+
+    def merge(self, other: Column) -> None:
+        self.cells += other.cells
+        if not self.categorical:
+            self.psi_counts += other.psi_counts
+        self.rows += other.rows
+        self.missing += other.missing
+        self.out_of_range += other.out_of_range
+        self.total += other.total
 
     def result(self, t: dict) -> dict:
         present = self.rows - self.missing
@@ -272,29 +289,72 @@ def baseline_mae(path: Path) -> float | None:
         raise MonitorError(f"baseline_evaluation: {path} is not train's evaluation.json ({err})") from None
 
 
+class Scan:
+    """Everything the window adds up to; scans of disjoint files merge into one."""
+
+    def __init__(self, base: dict, keys: np.ndarray, labels: np.ndarray) -> None:
+        self.columns = {f: Column(f, base["features"][f]) for f in FEATURES}
+        # older baselines have no predictions: the label's distribution stands in
+        self.prediction = Column(PREDICTION, base.get(PREDICTION) or base["features"][LABEL])
+        self.join = QualityJoin(keys, labels)
+        self.problems, self.counts, self.rows = capture.Problems(), Counter(), 0
+
+    def consume(self, chunks) -> None:
+        for chunk in chunks:
+            self.rows += len(chunk.predictions)
+            for i, f in enumerate(FEATURES):
+                self.columns[f].add(chunk.x[:, i])
+            self.prediction.add(chunk.predictions)
+            self.join.add(chunk.keys, chunk.predictions)
+
+    def merge(self, other: Scan) -> None:
+        for f, col in self.columns.items():
+            col.merge(other.columns[f])
+        self.prediction.merge(other.prediction)
+        self.join.merge(other.join)
+        self.problems.merge(other.problems)
+        self.counts.update(other.counts)
+        self.rows += other.rows
+
+
+_FORKED: dict = {}   # what the worker processes inherit (fork): the settings, baseline and labels
+
+
+def _scan_files(files: list[Path]) -> Scan:
+    cfg, base, keys, labels = (_FORKED[k] for k in ("cfg", "base", "keys", "labels"))
+    scan = Scan(base, keys, labels)
+    scan.consume(capture.read_capture(files, scan.problems, scan.counts, cfg["start_time"], cfg["end_time"]))
+    return scan
+
+
 def analyse(cfg: dict) -> dict:
-    """Stream every input once; returns the report (a dict ready for JSON)."""
+    """Stream every input once; returns the report (a dict ready for JSON). Capture files are
+    shared out among `workers` processes (each streams its own files into its own counts,
+    which are then added up), so a 2-vCPU processing instance uses both."""
     started = time.monotonic()
     base = load_baseline(cfg["baseline_statistics"])
     ref_mae = baseline_mae(cfg["baseline_evaluation"])
-    pred_base = base.get(PREDICTION) or base["features"][LABEL]   # older baselines: the label's
-    columns = {f: Column(f, base["features"][f]) for f in FEATURES}
-    prediction = Column(PREDICTION, pred_base)
     problems, counts = capture.Problems(), Counter()
     keys, labels = capture.read_ground_truth(cfg["ground_truth_source"], problems, counts)
-    join = QualityJoin(keys, labels)
-    sources = [capture.read_capture(cfg["dataset_source"], problems, counts, cfg["start_time"], cfg["end_time"]),
-               capture.read_batch(cfg["batch_input_source"], cfg["batch_output_source"], problems, counts)]
-    rows = 0
-    for source in sources:
-        for chunk in source:
-            rows += len(chunk.predictions)
-            for i, f in enumerate(FEATURES):
-                columns[f].add(chunk.x[:, i])
-            prediction.add(chunk.predictions)
-            join.add(chunk.keys, chunk.predictions)
-    return build_report(cfg, base, ref_mae, columns, prediction, join, problems, counts, rows,
-                        "prediction" if PREDICTION in base else "label", time.monotonic() - started)
+    scan = Scan(base, keys, labels)
+    scan.problems.merge(problems)
+    scan.counts.update(counts)
+    files = capture.files_under(cfg["dataset_source"])
+    workers = min(cfg["workers"] or len(os.sched_getaffinity(0)), len(files))
+    if workers > 1:
+        _FORKED.update(cfg=cfg, base=base, keys=keys, labels=labels)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.map(_scan_files, [files[i::workers] for i in range(workers)]):
+                    scan.merge(part)
+        finally:
+            _FORKED.clear()
+    else:
+        scan.consume(capture.read_capture(files, scan.problems, scan.counts, cfg["start_time"], cfg["end_time"]))
+    scan.consume(capture.read_batch(cfg["batch_input_source"], cfg["batch_output_source"], scan.problems,
+                                    scan.counts))
+    return build_report(cfg, base, ref_mae, scan.columns, scan.prediction, scan.join, scan.problems, scan.counts,
+                        scan.rows, "prediction" if PREDICTION in base else "label", time.monotonic() - started)
 
 
 def build_report(cfg, base, ref_mae, columns, prediction, join, problems, counts, rows, pred_ref, seconds) -> dict:

@@ -48,6 +48,20 @@ class QualityJoin:
         self.sum_sq += float((err ** 2).sum())
         self.abs_errors.add(np.abs(err))
 
+    def __getstate__(self) -> dict:
+        # a worker's join goes back to the parent without the labels (the parent has them)
+        return {**self.__dict__, "keys": None, "labels": None}
+
+    def merge(self, other: QualityJoin) -> None:
+        self.matched_label |= other.matched_label
+        self.rows += other.rows
+        self.rows_keyed += other.rows_keyed
+        self.labelled += other.labelled
+        self.sum_error += other.sum_error
+        self.sum_abs += other.sum_abs
+        self.sum_sq += other.sum_sq
+        self.abs_errors.counts += other.abs_errors.counts
+
     def result(self) -> dict:
         n = self.labelled
         return {
