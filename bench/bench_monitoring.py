@@ -9,7 +9,7 @@ are cached under .state/monitoring/bench/ (the 1M-record one takes about a minut
 
 For each window size, each implementation runs in its own fresh Python process, so the
 time (wall, whole run including reading and writing) and peak RSS (getrusage ru_maxrss
-of that process) do not mix:
+of that process plus that of its largest child: ours forks one worker per CPU) do not mix:
   ours   `monitor` (eta_model.monitor.main): streams 20,000-row chunks through fixed cell
          and bin counts; also writes the HTML/PNG report
   naive  pandas: read_json(lines=True) of every file, json_normalize, read_csv of the
@@ -169,7 +169,10 @@ def child(kind: str, window: Path, model: Path, out: Path) -> None:
     _image_libs()
     result = run_ours(window, model, out) if kind == "ours" else run_naive(window, model)
     seconds = time.perf_counter() - began
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the process's own peak plus its largest worker's (ours forks one per CPU): an upper
+    # bound of what was resident at once
+    peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+               + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb, **result}))
 
 

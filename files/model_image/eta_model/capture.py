@@ -478,7 +478,7 @@ def read_ground_truth(folder: Path, problems: Problems, counts: Counter) -> tupl
     order: upload time) wins, and the repeats are counted."""
     keys: list[int] = []
     labels: list[float] = []
-    key_parts: list[np.ndarray] = []     # 16 bytes a label once flushed from the lists
+    key_parts: list[np.ndarray] = []
     label_parts: list[np.ndarray] = []
     for path in files_under(folder):
         counts["ground_truth_files"] += 1
@@ -492,6 +492,10 @@ def read_ground_truth(folder: Path, problems: Problems, counts: Counter) -> tupl
                 if len(block) >= BLOCK_LINES:
                     _label_block(block, numbers, path.name, keys, labels, problems)
                     block, numbers = [], []
+                    if len(keys) >= CHUNK_ROWS:   # 16 bytes a label once out of the lists
+                        key_parts.append(np.array(keys, dtype=np.int64))
+                        label_parts.append(np.array(labels, dtype=np.float64))
+                        keys, labels = [], []
                 continue
             text = line.decode("utf-8", "replace").strip()
             if not text:
@@ -520,7 +524,7 @@ def read_ground_truth(folder: Path, problems: Problems, counts: Counter) -> tupl
                 keys, labels = [], []
         if block:
             _label_block(block, numbers, path.name, keys, labels, problems)
-        if len(keys) >= CHUNK_ROWS:   # 16 bytes a label once flushed from the lists
+        if len(keys) >= CHUNK_ROWS:
             key_parts.append(np.array(keys, dtype=np.int64))
             label_parts.append(np.array(labels, dtype=np.float64))
             keys, labels = [], []
