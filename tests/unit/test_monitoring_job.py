@@ -144,3 +144,16 @@ def test_workers_share_the_files_and_add_up_to_the_same_report(model, tmp_path):
         reports.append(report)
     assert reports[0]["window"]["counts"]["capture_files"] == 4
     assert reports[0] == reports[1]
+
+
+def test_an_empty_window_reports_insufficient_data(model, tmp_path):
+    status = monitor.main(["--dataset_source", str(tmp_path / "nothing"), "--output_path", str(tmp_path / "out"),
+                           "--baseline_statistics", str(model / "baseline_statistics.json"),
+                           "--baseline_evaluation", str(model / "evaluation.json"),
+                           "--ground_truth_source", str(tmp_path / "none"), "--batch_input_source",
+                           str(tmp_path / "none"), "--failure_path", str(tmp_path / "failure")], env={})
+    assert status == 0, (tmp_path / "failure").read_text()
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["verdict"] == "insufficient_data" and report["window"]["rows"] == 0
+    assert report["features"]["trip_distance_m"]["psi"] is None
+    assert (tmp_path / "out" / "drift.png").stat().st_size > 0
