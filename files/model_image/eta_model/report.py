@@ -21,7 +21,9 @@ PLOTTED = ("prediction", "trip_distance_m", "pickup_hour")   # the ones a person
 def _fmt(value, spec: str = ".3f") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return format(value, spec) if isinstance(value, int | float) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return format(value, spec) if isinstance(value, float) else str(value)
 
 
 def _bars(ax, title: str, dist: dict, verdict: str) -> None:
@@ -76,6 +78,13 @@ def drift_png(report: dict) -> bytes:
     return buf.getvalue()
 
 
+def _span(window: dict) -> str:
+    start, end = window["start_time"], window["end_time"]
+    if not start and not end:
+        return "every captured event"
+    return f"{start or 'the first event'} to {end or 'the last event'}"
+
+
 def _row(cells: list, verdict: str | None = None) -> str:
     style = f' style="color:{COLOURS[verdict]};font-weight:bold"' if verdict else ""
     tds = "".join(f"<td>{html_lib.escape(str(c))}</td>" for c in cells[:-1])
@@ -109,7 +118,7 @@ def html(report: dict, png: bytes) -> str:
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#eee}}
 .verdict{{color:{COLOURS.get(verdict, "black")}}}</style></head><body>
 <h1>ETA model monitor: <span class="verdict">{esc(verdict.upper())}</span></h1>
-<p>Window {esc(str(w['start_time'] or 'all'))} to {esc(str(w['end_time'] or 'all'))}: {w['rows']:,} rows,
+<p>Window: {esc(_span(w))}; {w['rows']:,} rows,
 {bad['total']:,} unreadable records, {len(report['violations'])} data-quality violation(s);
 model quality: <b>{esc(q['verdict'])}</b>, prediction shift: PSI {_fmt(p['psi'])} ({esc(p['psi_verdict'])}),
 mean {_fmt(p['mean_shift'], '+.1%')} vs {esc(p['compared_to'])}.</p>
