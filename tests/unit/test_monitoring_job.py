@@ -157,3 +157,13 @@ def test_an_empty_window_reports_insufficient_data(model, tmp_path):
     assert report["verdict"] == "insufficient_data" and report["window"]["rows"] == 0
     assert report["features"]["trip_distance_m"]["psi"] is None
     assert (tmp_path / "out" / "drift.png").stat().st_size > 0
+
+
+def test_the_processing_jobs_config_fills_in_what_the_environment_lacks(tmp_path, monkeypatch):
+    config = tmp_path / "processingjobconfig.json"
+    config.write_text(json.dumps({"Environment": {"publish_cloudwatch_metrics": "Enabled", "psi_alert": "0.3"}}))
+    monkeypatch.setattr(monitor, "JOB_CONFIG", config)
+    cfg = monitor.settings([], env={"psi_alert": "0.4"})
+    assert cfg["publish_cloudwatch_metrics"] == "Enabled" and cfg["psi_alert"] == 0.4
+    config.write_text("not json")
+    assert monitor.settings([], env={})["publish_cloudwatch_metrics"] == "Disabled"

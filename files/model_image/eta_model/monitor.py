@@ -49,6 +49,7 @@ from eta_model.features import FEATURES, LABEL, RANGES
 from eta_model.quality import QualityJoin
 
 PROCESSING = Path("/opt/ml/processing")
+JOB_CONFIG = PROCESSING / "processingjobconfig.json"
 PATHS = {
     "dataset_source": PROCESSING / "input" / "endpoint",
     "baseline_statistics": PROCESSING / "baseline" / "baseline_statistics.json",
@@ -88,9 +89,19 @@ class MonitorError(Exception):
     """A reason the user can act on (missing baseline, bad setting); written to the failure file."""
 
 
+def _job_environment() -> dict[str, str]:
+    try:
+        environment = json.loads(JOB_CONFIG.read_text()).get("Environment") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in environment.items()} if isinstance(environment, dict) else {}
+
+
 def settings(argv: list[str], env: dict[str, str] | None = None) -> dict:
-    """Env (SageMaker's contract) overridden by --name value arguments; checked before anything runs."""
-    env = dict(os.environ if env is None else env)
+    """Env (SageMaker's contract) overridden by --name value arguments; checked before anything runs.
+    The processing job's Environment map in processingjobconfig.json (where the docs say
+    publish_cloudwatch_metrics is read) fills in what the process environment lacks."""
+    env = {**_job_environment(), **(os.environ if env is None else env)}
     parser = argparse.ArgumentParser(prog="monitor", description="The ETA model's monitoring job.")
     for name in (*PATHS, *TEXT, "workers", *THRESHOLDS):
         parser.add_argument(f"--{name}", dest=name)
