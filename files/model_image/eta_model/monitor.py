@@ -37,14 +37,13 @@ import multiprocessing
 import os
 import sys
 import time
-import traceback
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from eta_model import capture, drift
+from eta_model import capture, drift, jobs
 from eta_model.features import FEATURES, LABEL, RANGES
 from eta_model.quality import QualityJoin
 
@@ -484,27 +483,15 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     argv = sys.argv[2:] if argv is None else argv
     given = argv[argv.index("--failure_path") + 1] if "--failure_path" in argv[:-1] else \
         (os.environ if env is None else env).get("failure_path")
-    cfg: dict = {"failure_path": Path(given) if given else PATHS["failure_path"]}   # known before the rest is checked
-    try:
+
+    def work() -> str:
         cfg = settings(argv, env)
         report = analyse(cfg)
         write_outputs(report, cfg)
-    except MonitorError as err:
-        reason = str(err)
-    except Exception as err:  # noqa: BLE001 - any failure must reach the failure file, then exit non-zero
-        traceback.print_exc()
-        reason = f"internal error: {type(err).__name__}: {err}"
-    else:
-        print(json.dumps(_clean({"verdict": report["verdict"], "rows": report["window"]["rows"],
-                                 "unreadable": report["window"]["unreadable"]["total"],
-                                 "violations": len(report["violations"]), "mae": report["model_quality"]["mae"],
-                                 "seconds": report["seconds"]})))
-        return 0
-    failure = cfg["failure_path"]
-    try:
-        failure.parent.mkdir(parents=True, exist_ok=True)
-        failure.write_text(reason + "\n")
-    except OSError:
-        pass   # outside a container /opt/ml may not be writable: stderr still has the reason
-    print(f"monitor failed: {reason}", file=sys.stderr)
-    return 1
+        return json.dumps(_clean({"verdict": report["verdict"], "rows": report["window"]["rows"],
+                                  "unreadable": report["window"]["unreadable"]["total"],
+                                  "violations": len(report["violations"]), "mae": report["model_quality"]["mae"],
+                                  "seconds": report["seconds"]}))
+
+    # the failure file is known before the other settings are checked
+    return jobs.run(work, (MonitorError,), Path(given) if given else PATHS["failure_path"], "monitor")
