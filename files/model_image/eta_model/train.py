@@ -21,15 +21,13 @@ import io
 import json
 import math
 import os
-import sys
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from eta_model import stats, trees
+from eta_model import jobs, stats, trees
 from eta_model.features import FEATURES, LABEL, TIME_COLUMN
 
 ROOT = Path(os.environ.get("ETA_OPT_ML", "/opt/ml"))   # overridable for tests outside a container
@@ -250,27 +248,17 @@ def run(root: Path = ROOT) -> dict:
             "numpy": np.__version__}
     (model_dir / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     (model_dir / "evaluation.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    statistics = stats.baseline_statistics(x_train, y_train)
+    statistics = stats.baseline_statistics(x_train, y_train, exported.predict(x_train))
     (model_dir / "baseline_statistics.json").write_text(json.dumps(statistics, indent=2, sort_keys=True) + "\n")
     return report
 
 
 def main(root: Path = ROOT) -> int:
-    try:
+    def work() -> str:
         report = run(root)
-    except TrainingError as err:
-        reason = str(err)
-    except Exception as err:  # noqa: BLE001 - any failure must reach the failure file, then exit non-zero
-        traceback.print_exc()
-        reason = f"internal error: {type(err).__name__}: {err}"
-    else:
-        print(json.dumps({"beats_baseline": report["beats_baseline"],
-                          "mae": report["regression_metrics"]["mae"]["value"],
-                          "baseline_mae": report["baseline"]["regression_metrics"]["mae"]["value"],
-                          "training": report["training"]}))
-        return 0
-    output = root / "output"
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "failure").write_text(reason + "\n")
-    print(f"training failed: {reason}", file=sys.stderr)
-    return 1
+        return json.dumps({"beats_baseline": report["beats_baseline"],
+                           "mae": report["regression_metrics"]["mae"]["value"],
+                           "baseline_mae": report["baseline"]["regression_metrics"]["mae"]["value"],
+                           "training": report["training"]})
+
+    return jobs.run(work, (TrainingError,), root / "output" / "failure", "training")
