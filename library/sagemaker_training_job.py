@@ -1,0 +1,398 @@
+#!/usr/bin/python
+# Copyright: the project's authors. GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible module: a SageMaker training job named from its inputs, so that nothing new means no new training."""
+# ruff: noqa: E402 (Ansible module anatomy: imports follow DOCUMENTATION, EXAMPLES, RETURN)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sagemaker_training_job
+short_description: Run a SageMaker training job once per distinct set of inputs and wait for its result
+version_added: 1.0.0
+author: MLOps estate project
+description:
+  - Creates a SageMaker training job (C(CreateTrainingJob)) with a custom image and S3
+    channels, waits for it to end and returns the model artefact's S3 URI and the final
+    metrics. amazon.aws and community.aws have no SageMaker modules.
+  - With I(name_prefix), the job is named C(<name_prefix>-<hash>) where the hash covers
+    the image (pin it by digest), every object under each channel's S3 prefix (key and
+    ETag, so new or changed data is a new job), the hyperparameters, the resources and the
+    output path. A rerun with nothing new finds that job C(Completed) and reports no
+    change without training again. With I(name), the name is taken as given.
+  - An existing job still C(InProgress) is waited for. A job that ended C(Failed) or
+    C(Stopped) fails the task with SageMaker's C(FailureReason); SageMaker never reuses a
+    name, so the same inputs cannot train again - change the data or the hyperparameters.
+  - Check mode calls nothing that changes anything and reports whether a job would be
+    created. A diff (job name, image, channels, hyperparameters) is returned only in diff mode.
+options:
+  name:
+    description: Job name (1-63 letters, digits, hyphens). Mutually exclusive with I(name_prefix).
+    type: str
+  name_prefix:
+    description: Prefix of a name derived from the inputs (at most 50 characters; a hyphen and 12 hex follow).
+    type: str
+  image:
+    description: Training image URI; pin it by digest (C(repo@sha256:...)) so that the hash means the same image.
+    type: str
+    required: true
+  role_arn:
+    description: IAM role SageMaker assumes to read the channels, pull the image and write the artefact and logs.
+    type: str
+    required: true
+  channels:
+    description: Input channels (File mode, S3 prefixes); each appears as C(/opt/ml/input/data/<name>).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Channel name.
+        type: str
+        required: true
+      s3_uri:
+        description: S3 prefix whose objects form the channel.
+        type: str
+        required: true
+      content_type:
+        description: MIME type of the channel's data.
+        type: str
+        default: text/csv
+  output_s3_uri:
+    description: S3 prefix the artefact goes under (C(<output_s3_uri>/<job>/output/model.tar.gz)).
+    type: str
+    required: true
+  hyperparameters:
+    description: Hyperparameters (SageMaker passes every value to the image as a string).
+    type: dict
+    default: {}
+  metric_definitions:
+    description: Regexes over the job's log that give C(FinalMetricDataList) (first group = value).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Metric name.
+        type: str
+        required: true
+      regex:
+        description: Regular expression; its first group is the value.
+        type: str
+        required: true
+  environment:
+    description: Environment variables of the training container.
+    type: dict
+    default: {}
+  instance_type:
+    description: Training instance type.
+    type: str
+    default: ml.m5.large
+  instance_count:
+    description: Number of instances.
+    type: int
+    default: 1
+  volume_size_gb:
+    description: Storage volume per instance.
+    type: int
+    default: 10
+  max_runtime_seconds:
+    description: C(StoppingCondition.MaxRuntimeInSeconds); past it SageMaker stops the job.
+    type: int
+    default: 3600
+  tags:
+    description: Tags of the job (set on creation).
+    type: dict
+    default: {}
+  wait:
+    description: Wait for the job to end and judge the outcome.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait; the job goes on in SageMaker after it.
+    type: int
+    default: 3600
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Train on the feature set; a rerun with the same image, data and hyperparameters does nothing
+  sagemaker_training_job:
+    name_prefix: eta-train
+    image: "{{ ecr_uri }}@{{ image_digest }}"
+    role_arn: "{{ execution_role_arn }}"
+    channels:
+      - name: train
+        s3_uri: s3://lambda-data-123456789012-us-east-1/processed/
+    output_s3_uri: s3://sagemaker-123456789012-us-east-1/models
+    hyperparameters:
+      max_iter: 300
+      learning_rate: 0.1
+    metric_definitions:
+      - name: validation:mae
+        regex: '"mae": ([0-9.eE+-]+)'
+  register: job
+
+- name: Use the artefact
+  ansible.builtin.debug:
+    msg: "{{ job.model_artifact }} (MAE {{ job.final_metrics['validation:mae'] }})"
+"""
+
+RETURN = r"""
+training_job_name:
+  description: The job's name (from the inputs with I(name_prefix)); null in check mode when no data is there yet.
+  returned: always
+  type: str
+training_job_arn:
+  description: The job's ARN (null in check mode before creation).
+  returned: always
+  type: str
+status:
+  description: C(Completed), C(InProgress) (I(wait=false)), or null in check mode before creation.
+  returned: always
+  type: str
+model_artifact:
+  description: S3 URI of C(model.tar.gz).
+  returned: always
+  type: str
+final_metrics:
+  description: C(FinalMetricDataList) as name to value.
+  returned: always
+  type: dict
+inputs_sha256:
+  description: The hash the name comes from (image, channel objects and ETags, hyperparameters, resources, output).
+  returned: always
+  type: str
+training_seconds:
+  description: C(TrainingTimeInSeconds) of the job.
+  returned: when the job ended
+  type: int
+"""
+
+import contextlib
+import hashlib
+import json
+import re
+import time
+
+with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
+    import botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code, is_boto3_error_message
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+PREFIX_LIMIT = 50
+ENDED = ("Completed", "Failed", "Stopped")
+
+
+class NoData(Exception):
+    """A channel's prefix holds nothing (or its bucket does not exist)."""
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    return bucket, key
+
+
+def channel_objects(s3, uri: str) -> list[list[str]]:
+    """[key, ETag] of every object under the prefix, sorted: what the channel will hold."""
+    bucket, prefix = split_s3(uri)
+    objects = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            objects += [[o["Key"], o["ETag"]] for o in page.get("Contents", []) if not o["Key"].endswith("/")]
+    except is_boto3_error_code("NoSuchBucket"):
+        raise NoData(f"bucket {bucket} does not exist") from None
+    if not objects:
+        raise NoData(f"no objects under {uri}")
+    return sorted(objects)
+
+
+def request(params: dict, name: str) -> dict:
+    """The CreateTrainingJob request the parameters describe."""
+    algorithm = {"TrainingImage": params["image"], "TrainingInputMode": "File"}
+    if params["metric_definitions"]:
+        algorithm["MetricDefinitions"] = [{"Name": m["name"], "Regex": m["regex"]}
+                                          for m in params["metric_definitions"]]
+    out = {
+        "TrainingJobName": name,
+        "AlgorithmSpecification": algorithm,
+        "RoleArn": params["role_arn"],
+        "HyperParameters": {k: str(v) for k, v in sorted(params["hyperparameters"].items())},
+        "InputDataConfig": [{"ChannelName": c["name"], "ContentType": c["content_type"], "DataSource": {
+            "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": c["s3_uri"],
+                             "S3DataDistributionType": "FullyReplicated"}}} for c in params["channels"]],
+        "OutputDataConfig": {"S3OutputPath": params["output_s3_uri"].rstrip("/")},
+        "ResourceConfig": {"InstanceType": params["instance_type"], "InstanceCount": params["instance_count"],
+                           "VolumeSizeInGB": params["volume_size_gb"]},
+        "StoppingCondition": {"MaxRuntimeInSeconds": params["max_runtime_seconds"]},
+    }
+    if params["environment"]:
+        out["Environment"] = {k: str(v) for k, v in params["environment"].items()}
+    if params["tags"]:
+        out["Tags"] = [{"Key": k, "Value": str(v)} for k, v in sorted(params["tags"].items())]
+    return out
+
+
+def inputs_sha256(params: dict, data: dict) -> str:
+    """What makes a run a new training: everything the job reads, and how it is asked to train."""
+    spec = request(params, "")
+    for key in ("TrainingJobName", "RoleArn", "Tags"):  # naming, permissions, labels: not inputs
+        spec.pop(key, None)
+    return hashlib.sha256(json.dumps({"request": spec, "data": data}, sort_keys=True).encode()).hexdigest()
+
+
+def validate(module: AnsibleAWSModule) -> None:
+    p = module.params
+    if bool(p["name"]) == bool(p["name_prefix"]):
+        module.fail_json(msg="set exactly one of name and name_prefix")
+    if p["name"] and not NAME.match(p["name"]):
+        module.fail_json(msg=f"name {p['name']!r} must be 1-63 letters, digits and hyphens, starting with a "
+                             "letter or digit")
+    if p["name_prefix"] and (len(p["name_prefix"]) > PREFIX_LIMIT or not NAME.match(p["name_prefix"])):
+        module.fail_json(msg=f"name_prefix {p['name_prefix']!r} must be 1-{PREFIX_LIMIT} letters, digits and "
+                             "hyphens, starting with a letter or digit")
+    uris = [("output_s3_uri", p["output_s3_uri"])] + [(f"channels[{i}].s3_uri", c["s3_uri"])
+                                                      for i, c in enumerate(p["channels"])]
+    for where, uri in uris:
+        if not uri.startswith("s3://") or not split_s3(uri)[0]:
+            module.fail_json(msg=f"{where} must be an s3://bucket/prefix URI, not {uri!r}")
+    if not p["channels"]:
+        module.fail_json(msg="channels must name at least one channel")
+    names = [c["name"] for c in p["channels"]]
+    if len(set(names)) != len(names):
+        module.fail_json(msg=f"channels have duplicate names: {names}")
+    for field, low in (("instance_count", 1), ("volume_size_gb", 1), ("max_runtime_seconds", 1)):
+        if p[field] < low:
+            module.fail_json(msg=f"{field} must be at least {low}")
+    if not p["instance_type"].startswith("ml."):
+        module.fail_json(msg=f"instance_type {p['instance_type']!r} is not a SageMaker instance type (ml.*)")
+
+
+class Training:
+    def __init__(self, module: AnsibleAWSModule) -> None:
+        self.module = module
+        self.params = module.params
+        retry = AWSRetry.jittered_backoff()
+        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
+        self.s3 = module.client("s3", retry_decorator=retry)
+
+    def describe(self, name: str) -> dict | None:
+        try:
+            return self.sagemaker.describe_training_job(aws_retry=True, TrainingJobName=name)
+        except is_boto3_error_message("Requested resource not found"):
+            return None
+        except is_boto3_error_code(("ValidationException", "ResourceNotFound")):
+            return None
+
+    def wait(self, name: str) -> dict:
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        while True:
+            job = self.describe(name)
+            if job is None or job["TrainingJobStatus"] in ENDED:
+                return job
+            if time.monotonic() > deadline:
+                self.module.fail_json(msg=f"training job {name} is still {job['TrainingJobStatus']} "
+                                          f"({job.get('SecondaryStatus')}) after {self.params['wait_timeout']}s "
+                                          "(wait_timeout); it goes on in SageMaker", **self.result(job, ""))
+            time.sleep(2)
+
+    def result(self, job: dict | None, digest: str, name: str | None = None) -> dict:
+        job = job or {}
+        out = {"training_job_name": job.get("TrainingJobName", name), "training_job_arn": job.get("TrainingJobArn"),
+               "status": job.get("TrainingJobStatus"),
+               "model_artifact": (job.get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
+               "final_metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList") or []},
+               "inputs_sha256": digest}
+        if job.get("TrainingJobStatus") in ENDED:
+            out["training_seconds"] = job.get("TrainingTimeInSeconds")
+        return out
+
+    def judge(self, job: dict, digest: str, changed: bool, diff: dict | None) -> None:
+        name = job["TrainingJobName"]
+        extra = {"diff": diff} if diff is not None else {}
+        if job["TrainingJobStatus"] in ("Failed", "Stopped"):
+            self.module.fail_json(
+                msg=f"training job {name} ended {job['TrainingJobStatus']} ({job.get('SecondaryStatus')}): "
+                    f"{job.get('FailureReason') or 'no FailureReason'}. SageMaker does not reuse a job name: "
+                    "change the data or the hyperparameters to train again.",
+                changed=changed, failure_reason=job.get("FailureReason"), **self.result(job, digest), **extra)
+        self.module.exit_json(changed=changed, **self.result(job, digest), **extra)
+
+    def run(self) -> None:
+        p, check = self.params, self.module.check_mode
+        try:
+            data = {c["name"]: channel_objects(self.s3, c["s3_uri"]) for c in p["channels"]}
+        except NoData as err:
+            if not check:
+                self.module.fail_json(msg=f"no training data: {err} (channels)")
+            # Check mode from nothing: the data is uploaded by the same run; nothing to hash yet.
+            self.module.exit_json(changed=True, msg=f"a training job would be created once the data is there "
+                                                    f"({err})", **self.result(None, ""))
+        digest = inputs_sha256(p, data)
+        name = p["name"] or f"{p['name_prefix']}-{digest[:12]}"
+        spec = request(p, name)
+        after = {"training_job_name": name, "image": p["image"], "hyperparameters": spec["HyperParameters"],
+                 "channels": {c: f"{len(objects)} object(s)" for c, objects in data.items()}}
+        job = self.describe(name)
+        diff = None
+        if job is not None:
+            if self.module._diff:
+                diff = {"before": after, "after": after}
+            if job["TrainingJobStatus"] not in ENDED and p["wait"] and not check:
+                job = self.wait(name)
+            self.judge(job, digest, False, diff)
+        if self.module._diff:
+            diff = {"before": {}, "after": after}
+        if check:
+            self.module.exit_json(changed=True, **self.result(None, digest, name), **({"diff": diff} if diff else {}))
+        self.sagemaker.create_training_job(aws_retry=True, **spec)
+        job = self.wait(name) if p["wait"] else self.describe(name)
+        if job is None:
+            self.module.fail_json(msg=f"training job {name} disappeared after its creation", changed=True,
+                                  **self.result(None, digest, name))
+        self.judge(job, digest, True, diff)
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec={
+            "name": {"type": "str"},
+            "name_prefix": {"type": "str"},
+            "image": {"type": "str", "required": True},
+            "role_arn": {"type": "str", "required": True},
+            "channels": {"type": "list", "elements": "dict", "required": True, "options": {
+                "name": {"type": "str", "required": True},
+                "s3_uri": {"type": "str", "required": True},
+                "content_type": {"type": "str", "default": "text/csv"}}},
+            "output_s3_uri": {"type": "str", "required": True},
+            "hyperparameters": {"type": "dict", "default": {}},
+            "metric_definitions": {"type": "list", "elements": "dict", "default": [], "options": {
+                "name": {"type": "str", "required": True},
+                "regex": {"type": "str", "required": True}}},
+            "environment": {"type": "dict", "default": {}},
+            "instance_type": {"type": "str", "default": "ml.m5.large"},
+            "instance_count": {"type": "int", "default": 1},
+            "volume_size_gb": {"type": "int", "default": 10},
+            "max_runtime_seconds": {"type": "int", "default": 3600},
+            "tags": {"type": "dict", "default": {}},
+            "wait": {"type": "bool", "default": True},
+            "wait_timeout": {"type": "int", "default": 3600},
+        },
+        mutually_exclusive=[("name", "name_prefix")],
+        supports_check_mode=True,
+    )
+    validate(module)
+    try:
+        Training(module).run()
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"training job {module.params['name'] or module.params['name_prefix']}")
+
+
+if __name__ == "__main__":
+    main()
