@@ -250,7 +250,7 @@ def run(root: Path = ROOT) -> dict:
             "numpy": np.__version__}
     (model_dir / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     (model_dir / "evaluation.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    statistics = stats.baseline_statistics(x_train, y_train)
+    statistics = stats.baseline_statistics(x_train, y_train, exported.predict(x_train))
     (model_dir / "baseline_statistics.json").write_text(json.dumps(statistics, indent=2, sort_keys=True) + "\n")
     return report
 
