@@ -1,6 +1,7 @@
 """The approval gate through roles/sagemaker, end to end on the emulator: the model image is
 pushed to the emulator's ECR (a real registry), training jobs run it in the session's Docker
-engine, endpoints serve it. A weak model stays PendingManualApproval with its reasons and
+engine, endpoints serve it; the data is the Lambda section's feature set (its bucket and
+prefix, as the Lambda writes it). A weak model stays PendingManualApproval with its reasons and
 nothing is deployed; approved by hand, the next run deploys it; a better model is approved
 by the gate and rolled out blue/green (canary) in its place."""
 
@@ -10,8 +11,11 @@ import pytest
 import yaml
 
 from emulator import registry as registries
+from tests import state_snapshot
 from tests.conftest import PROJECT_DIR, run_module, run_playbook
-from tests.sagemaker_fixtures import connect_runtime
+from tests.sagemaker_fixtures import connect_runtime, feature_csv  # noqa: F401 (fixture)
+
+LAMBDA_BUCKET = "lambda-data-123456789012-us-east-1"
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +29,13 @@ BETTER = {"max_iter": 60, "early_stopping": "false"}
 
 
 @pytest.fixture
-def estate(emulator, docker_engine, registry, model_image, tmp_path):
-    """A clean emulator whose ECR holds the model image and whose SageMaker runs containers."""
+def estate(emulator, docker_engine, registry, model_image, feature_csv, tmp_path):  # noqa: F811 (fixture)
+    """A clean emulator whose ECR holds the model image, whose SageMaker runs containers, and
+    whose S3 holds a feature set where the Lambda section writes it."""
     emulator.reset()
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=LAMBDA_BUCKET)
+    s3.put_object(Bucket=LAMBDA_BUCKET, Key="processed/raw/trips.csv/v=1/records.csv", Body=feature_csv)
     connect_runtime(emulator, docker_engine)
     registries.connect(registry.registry, emulator.admin_endpoint)
     emulator.client("ecr").create_repository(repositoryName="eta-model")
@@ -39,8 +47,8 @@ def estate(emulator, docker_engine, registry, model_image, tmp_path):
     return emulator, str(playbook)
 
 
-def run(emu, playbook: str, hyperparameters: dict):
-    result = run_playbook(emu, playbook, extra_vars={**COMMON, "sagemaker_hyperparameters": hyperparameters})
+def run(emu, playbook: str, hyperparameters: dict, *flags: str):
+    result = run_playbook(emu, playbook, *flags, extra_vars={**COMMON, "sagemaker_hyperparameters": hyperparameters})
     assert result.rc == 0, result.stdout[-5000:]
     return result
 
@@ -64,6 +72,9 @@ def test_weak_waits_for_a_person_then_a_better_model_replaces_it(estate):
     sagemaker = emu.client("sagemaker")
 
     weak = run(emu, playbook, WEAK)
+    [job] = sagemaker.list_training_jobs()["TrainingJobSummaries"]
+    channel = sagemaker.describe_training_job(TrainingJobName=job["TrainingJobName"])["InputDataConfig"][0]
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{LAMBDA_BUCKET}/processed/"
     [v1] = packages(sagemaker)
     assert v1["ModelApprovalStatus"] == "PendingManualApproval"
     said = " ".join(weak.stdout.split())
@@ -91,3 +102,9 @@ def test_weak_waits_for_a_person_then_a_better_model_replaces_it(estate):
     assert "Endpoint eta (version 2) predicts" in " ".join(better.stdout.split())
     configs = [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]
     assert len(configs) == 1, configs  # the superseded configuration was removed
+
+    # Converged: a preview reports no change and changes nothing.
+    before = state_snapshot.take(emu.client)
+    check = run(emu, playbook, BETTER, "--check", "--diff")
+    assert check.recap["changed"] == 0, check.stdout[-4000:]
+    assert state_snapshot.differences(before, state_snapshot.take(emu.client)) == []
