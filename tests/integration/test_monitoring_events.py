@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from tests.conftest import run_playbook
+from tests.conftest import PROJECT_DIR, run_playbook
 
+# The section's play (playbooks/monitoring.yml, its connection defaults) with the trigger
+# entry point alone: no endpoint, no monitoring run.
+SECTION_PLAY = yaml.safe_load((PROJECT_DIR / "playbooks" / "monitoring.yml").read_text())[-1]
 PLAY = {"name": "Monitoring trigger", "hosts": "aws_control", "gather_facts": False,
-        "module_defaults": {"group/amazon.aws.aws": "{{ aws_module_defaults }}",
-                            "group/community.aws.aws": "{{ aws_module_defaults }}",
-                            "cloudwatch_dashboard": "{{ aws_module_defaults }}"},
+        "module_defaults": SECTION_PLAY["module_defaults"],
         "tasks": [{"name": "Alarms, dashboard, trigger", "ansible.builtin.include_role":
                    {"name": "monitoring", "tasks_from": "trigger"}}]}
 NAMESPACE = "/aws/sagemaker/Endpoint/data-metrics"
