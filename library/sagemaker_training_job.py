@@ -173,44 +173,23 @@ training_seconds:
 """
 
 import contextlib
-import hashlib
-import json
-import re
-import time
 
 with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
     import botocore
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code, is_boto3_error_message
+from ansible.module_utils.sagemaker_jobs import (
+    ENDED,
+    NoData,
+    check_naming,
+    describe_or_none,
+    job_name,
+    s3_objects,
+    split_s3,
+    wait_for,
+)
+from ansible.module_utils.sagemaker_jobs import inputs_sha256 as request_sha256
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-PREFIX_LIMIT = 50
-ENDED = ("Completed", "Failed", "Stopped")
-
-
-class NoData(Exception):
-    """A channel's prefix holds nothing (or its bucket does not exist)."""
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    return bucket, key
-
-
-def channel_objects(s3, uri: str) -> list[list[str]]:
-    """[key, ETag] of every object under the prefix, sorted: what the channel will hold."""
-    bucket, prefix = split_s3(uri)
-    objects = []
-    try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            objects += [[o["Key"], o["ETag"]] for o in page.get("Contents", []) if not o["Key"].endswith("/")]
-    except is_boto3_error_code("NoSuchBucket"):
-        raise NoData(f"bucket {bucket} does not exist") from None
-    if not objects:
-        raise NoData(f"no objects under {uri}")
-    return sorted(objects)
 
 
 def request(params: dict, name: str) -> dict:
@@ -241,22 +220,12 @@ def request(params: dict, name: str) -> dict:
 
 def inputs_sha256(params: dict, data: dict) -> str:
     """What makes a run a new training: everything the job reads, and how it is asked to train."""
-    spec = request(params, "")
-    for key in ("TrainingJobName", "RoleArn", "Tags"):  # naming, permissions, labels: not inputs
-        spec.pop(key, None)
-    return hashlib.sha256(json.dumps({"request": spec, "data": data}, sort_keys=True).encode()).hexdigest()
+    return request_sha256(request(params, ""), data, ("TrainingJobName", "RoleArn", "Tags"))
 
 
 def validate(module: AnsibleAWSModule) -> None:
     p = module.params
-    if bool(p["name"]) == bool(p["name_prefix"]):
-        module.fail_json(msg="set exactly one of name and name_prefix")
-    if p["name"] and not NAME.match(p["name"]):
-        module.fail_json(msg=f"name {p['name']!r} must be 1-63 letters, digits and hyphens, starting with a "
-                             "letter or digit")
-    if p["name_prefix"] and (len(p["name_prefix"]) > PREFIX_LIMIT or not NAME.match(p["name_prefix"])):
-        module.fail_json(msg=f"name_prefix {p['name_prefix']!r} must be 1-{PREFIX_LIMIT} letters, digits and "
-                             "hyphens, starting with a letter or digit")
+    check_naming(module)
     uris = [("output_s3_uri", p["output_s3_uri"])] + [(f"channels[{i}].s3_uri", c["s3_uri"])
                                                       for i, c in enumerate(p["channels"])]
     for where, uri in uris:
@@ -283,24 +252,15 @@ class Training:
         self.s3 = module.client("s3", retry_decorator=retry)
 
     def describe(self, name: str) -> dict | None:
-        try:
-            return self.sagemaker.describe_training_job(aws_retry=True, TrainingJobName=name)
-        except is_boto3_error_message("Requested resource not found"):
-            return None
-        except is_boto3_error_code(("ValidationException", "ResourceNotFound")):
-            return None
+        return describe_or_none(self.sagemaker.describe_training_job, TrainingJobName=name)
 
     def wait(self, name: str) -> dict:
-        deadline = time.monotonic() + self.params["wait_timeout"]
-        while True:
-            job = self.describe(name)
-            if job is None or job["TrainingJobStatus"] in ENDED:
-                return job
-            if time.monotonic() > deadline:
-                self.module.fail_json(msg=f"training job {name} is still {job['TrainingJobStatus']} "
-                                          f"({job.get('SecondaryStatus')}) after {self.params['wait_timeout']}s "
-                                          "(wait_timeout); it goes on in SageMaker", **self.result(job, ""))
-            time.sleep(2)
+        def timed_out(job: dict) -> None:
+            self.module.fail_json(msg=f"training job {name} is still {job['TrainingJobStatus']} "
+                                      f"({job.get('SecondaryStatus')}) after {self.params['wait_timeout']}s "
+                                      "(wait_timeout); it goes on in SageMaker", **self.result(job, ""))
+        return wait_for(lambda: self.describe(name), lambda job: job["TrainingJobStatus"],
+                        self.params["wait_timeout"], timed_out)
 
     def result(self, job: dict | None, digest: str, name: str | None = None) -> dict:
         job = job or {}
@@ -327,7 +287,7 @@ class Training:
     def run(self) -> None:
         p, check = self.params, self.module.check_mode
         try:
-            data = {c["name"]: channel_objects(self.s3, c["s3_uri"]) for c in p["channels"]}
+            data = {c["name"]: s3_objects(self.s3, c["s3_uri"]) for c in p["channels"]}
         except NoData as err:
             if not check:
                 self.module.fail_json(msg=f"no training data: {err} (channels)")
@@ -335,7 +295,7 @@ class Training:
             self.module.exit_json(changed=True, msg=f"a training job would be created once the data is there "
                                                     f"({err})", **self.result(None, ""))
         digest = inputs_sha256(p, data)
-        name = p["name"] or f"{p['name_prefix']}-{digest[:12]}"
+        name = job_name(p, digest)
         spec = request(p, name)
         after = {"training_job_name": name, "image": p["image"], "hyperparameters": spec["HyperParameters"],
                  "channels": {c: f"{len(objects)} object(s)" for c, objects in data.items()}}
