@@ -34,9 +34,17 @@ options:
     description: Prefix of a name derived from the inputs (at most 50 characters; a hyphen and 12 hex follow).
     type: str
   model_name:
-    description: The SageMaker model (C(CreateModel)) whose container scores the records.
+    description: The SageMaker model (C(CreateModel)) whose container scores the records. Exactly one of
+      I(model_name) and I(endpoint_name).
     type: str
-    required: true
+  endpoint_name:
+    description: Score with the model that this endpoint's I(variant_name) serves now (C(DescribeEndpoint),
+      C(DescribeEndpointConfig)), so the batch predictions are the served model's.
+    type: str
+  variant_name:
+    description: The endpoint's production variant (with I(endpoint_name)).
+    type: str
+    default: AllTraffic
   input_s3_uri:
     description: S3 prefix whose objects are scored (C(S3DataType) C(S3Prefix)).
     type: str
@@ -118,6 +126,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+model_name:
+  description: The model that scored (resolved from the endpoint with I(endpoint_name)).
+  returned: always
+  type: str
 transform_job_name:
   description: The job's name (from the inputs with I(name_prefix)); null in check mode when no input is there yet.
   returned: always
@@ -168,7 +180,7 @@ def request(params: dict, name: str) -> dict:
     """The CreateTransformJob request the parameters describe."""
     out = {
         "TransformJobName": name,
-        "ModelName": params["model_name"],
+        "ModelName": params["model_name"] or "",
         "BatchStrategy": params["batch_strategy"],
         "MaxPayloadInMB": params["max_payload_mb"],
         "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": params["input_s3_uri"]}},
@@ -191,8 +203,8 @@ def validate(module: AnsibleAWSModule) -> None:
     for field in ("input_s3_uri", "output_s3_uri"):
         if not p[field].startswith("s3://") or not split_s3(p[field])[0]:
             module.fail_json(msg=f"{field} must be an s3://bucket/prefix URI, not {p[field]!r}")
-    if not p["model_name"]:
-        module.fail_json(msg="model_name must name a SageMaker model")
+    if bool(p["model_name"]) == bool(p["endpoint_name"]):
+        module.fail_json(msg="set exactly one of model_name and endpoint_name")
     for field in ("instance_count", "max_payload_mb", "wait_timeout"):
         if p[field] < 1:
             module.fail_json(msg=f"{field} must be at least 1")
@@ -213,11 +225,26 @@ class Transform:
     def describe(self, name: str) -> dict | None:
         return describe_or_none(self.sagemaker.describe_transform_job, TransformJobName=name)
 
+    def served_model(self) -> str:
+        """The model name the endpoint's variant serves (endpoint_name, variant_name)."""
+        p = self.params
+        endpoint = describe_or_none(self.sagemaker.describe_endpoint, EndpointName=p["endpoint_name"])
+        if endpoint is None:
+            self.module.fail_json(msg=f"endpoint {p['endpoint_name']!r} does not exist (endpoint_name)")
+        config = self.sagemaker.describe_endpoint_config(aws_retry=True,
+                                                         EndpointConfigName=endpoint["EndpointConfigName"])
+        for variant in config["ProductionVariants"]:
+            if variant["VariantName"] == p["variant_name"]:
+                return variant["ModelName"]
+        self.module.fail_json(msg=f"endpoint {p['endpoint_name']} has no variant {p['variant_name']!r} "
+                                  "(variant_name)")
+
     def model(self) -> dict:
         """What of the model decides the predictions: its image(s) and artefact(s)."""
         model = describe_or_none(self.sagemaker.describe_model, ModelName=self.params["model_name"])
         if model is None:
-            self.module.fail_json(msg=f"model {self.params['model_name']!r} does not exist (model_name)")
+            self.module.fail_json(msg=f"model {self.params['model_name']!r} does not exist "
+                                      f"({'endpoint_name' if self.params['endpoint_name'] else 'model_name'})")
         containers = [model["PrimaryContainer"]] if model.get("PrimaryContainer") else model.get("Containers", [])
         return {"name": model["ModelName"],
                 "containers": [{"image": c.get("Image"), "model_data": c.get("ModelDataUrl")} for c in containers]}
@@ -232,7 +259,7 @@ class Transform:
 
     def result(self, job: dict | None, digest: str, objects: int, name: str | None = None) -> dict:
         job = job or {}
-        return {"transform_job_name": job.get("TransformJobName", name),
+        return {"transform_job_name": job.get("TransformJobName", name), "model_name": self.params["model_name"],
                 "transform_job_arn": job.get("TransformJobArn"),
                 "status": job.get("TransformJobStatus"), "output_s3_uri": self.params["output_s3_uri"].rstrip("/"),
                 "inputs_sha256": digest, "objects": objects}
@@ -250,6 +277,8 @@ class Transform:
 
     def run(self) -> None:
         p, check = self.params, self.module.check_mode
+        if p["endpoint_name"]:
+            p["model_name"] = self.served_model()
         try:
             data = s3_objects(self.s3, p["input_s3_uri"])
         except NoData as err:
@@ -287,7 +316,9 @@ def main():
         argument_spec={
             "name": {"type": "str"},
             "name_prefix": {"type": "str"},
-            "model_name": {"type": "str", "required": True},
+            "model_name": {"type": "str"},
+            "endpoint_name": {"type": "str"},
+            "variant_name": {"type": "str", "default": "AllTraffic"},
             "input_s3_uri": {"type": "str", "required": True},
             "output_s3_uri": {"type": "str", "required": True},
             "content_type": {"type": "str", "default": "text/csv"},
@@ -303,7 +334,7 @@ def main():
             "wait": {"type": "bool", "default": True},
             "wait_timeout": {"type": "int", "default": 3600},
         },
-        mutually_exclusive=[("name", "name_prefix")],
+        mutually_exclusive=[("name", "name_prefix"), ("model_name", "endpoint_name")],
         supports_check_mode=True,
     )
     validate(module)

@@ -79,6 +79,7 @@ def test_a_failed_job_reports_its_reason(aws):
 
 @pytest.mark.parametrize(("overrides", "named"), [
     ({"model_name": "no-such-model"}, "model_name"),
+    ({"model_name": None, "endpoint_name": "no-such-endpoint"}, "endpoint_name"),
     ({"input_s3_uri": "batch/input/"}, "input_s3_uri"),
     ({"max_payload_mb": 0}, "max_payload_mb"),
     ({"name_prefix": "x" * 51}, "name_prefix"),
