@@ -159,18 +159,16 @@ with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing bot
     import botocore
 
 from ansible.module_utils.sagemaker_jobs import (
-    ENDED,
+    JOB_OPTIONS,
+    HashedJob,
     NoData,
     check_naming,
-    describe_or_none,
     inputs_sha256,
     job_name,
     s3_objects,
     split_s3,
-    wait_for,
 )
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
 def request(params: dict, name: str) -> dict:
@@ -222,73 +220,28 @@ def validate(module: AnsibleAWSModule) -> None:
         module.fail_json(msg=f"instance_type {p['instance_type']!r} is not a SageMaker instance type (ml.*)")
 
 
-class Processing:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        self.params = module.params
-        retry = AWSRetry.jittered_backoff()
-        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
-        self.s3 = module.client("s3", retry_decorator=retry)
+class Processing(HashedJob):
+    KIND = "processing"
+    RETRY = "change the inputs or the settings to run again"
 
-    def describe(self, name: str) -> dict | None:
-        return describe_or_none(self.sagemaker.describe_processing_job, ProcessingJobName=name)
-
-    def wait(self, name: str) -> dict:
-        def timed_out(job: dict) -> None:
-            self.module.fail_json(msg=f"processing job {name} is still {job['ProcessingJobStatus']} after "
-                                      f"{self.params['wait_timeout']}s (wait_timeout); it goes on in SageMaker",
-                                  **self.result(job, ""))
-        return wait_for(lambda: self.describe(name), lambda job: job["ProcessingJobStatus"],
-                        self.params["wait_timeout"], timed_out)
-
-    @staticmethod
-    def result(job: dict | None, digest: str, name: str | None = None) -> dict:
+    def result(self, job: dict | None, name: str | None = None) -> dict:
         job = job or {}
         return {"processing_job_name": job.get("ProcessingJobName", name),
                 "processing_job_arn": job.get("ProcessingJobArn"), "status": job.get("ProcessingJobStatus"),
-                "exit_message": job.get("ExitMessage"), "inputs_sha256": digest}
-
-    def judge(self, job: dict, digest: str, changed: bool, diff: dict | None) -> None:
-        extra = {"diff": diff} if diff is not None else {}
-        if job["ProcessingJobStatus"] in ("Failed", "Stopped"):
-            self.module.fail_json(
-                msg=f"processing job {job['ProcessingJobName']} ended {job['ProcessingJobStatus']}: "
-                    f"{job.get('FailureReason') or 'no FailureReason'}. SageMaker does not reuse a job name: change "
-                    "the inputs or the settings to run again.",
-                changed=changed, failure_reason=job.get("FailureReason"), **self.result(job, digest), **extra)
-        self.module.exit_json(changed=changed, **self.result(job, digest), **extra)
+                "exit_message": job.get("ExitMessage"), "inputs_sha256": self.digest}
 
     def run(self) -> None:
-        p, check = self.params, self.module.check_mode
+        p = self.params
         try:
             data = {i["name"]: s3_objects(self.s3, i["s3_uri"]) for i in p["inputs"]}
         except NoData as err:
-            if not check:
-                self.module.fail_json(msg=f"nothing to process: {err} (inputs)")
-            # Check mode from nothing: the inputs are uploaded by the same run; nothing to hash yet.
-            self.module.exit_json(changed=True, msg=f"a processing job would be created once the inputs are there "
-                                                    f"({err})", **self.result(None, ""))
-        digest = inputs_sha256(request(p, ""), data, ("ProcessingJobName", "RoleArn", "Tags"))
-        name = job_name(p, digest)
-        after = {"processing_job_name": name, "image": p["image"], "arguments": p["arguments"],
-                 "inputs": {i: f"{len(objects)} object(s)" for i, objects in data.items()},
-                 "outputs": {o["name"]: o["s3_uri"] for o in p["outputs"]}}
-        diff = {"before": after, "after": after} if self.module._diff else None
-        job = self.describe(name)
-        if job is not None:
-            if job["ProcessingJobStatus"] not in ENDED and p["wait"] and not check:
-                job = self.wait(name)
-            self.judge(job, digest, False, diff)
-        if self.module._diff:
-            diff = {"before": {}, "after": after}
-        if check:
-            self.module.exit_json(changed=True, **self.result(None, digest, name), **({"diff": diff} if diff else {}))
-        self.sagemaker.create_processing_job(aws_retry=True, **request(p, name))
-        job = self.wait(name) if p["wait"] else self.describe(name)
-        if job is None:
-            self.module.fail_json(msg=f"processing job {name} disappeared after its creation", changed=True,
-                                  **self.result(None, digest, name))
-        self.judge(job, digest, True, diff)
+            self.no_data(err, "inputs")
+        self.digest = inputs_sha256(request(p, ""), data, ("ProcessingJobName", "RoleArn", "Tags"))
+        name = job_name(p, self.digest)
+        self.converge(request(p, name), {
+            "processing_job_name": name, "image": p["image"], "arguments": p["arguments"],
+            "inputs": {i: f"{len(objects)} object(s)" for i, objects in data.items()},
+            "outputs": {o["name"]: o["s3_uri"] for o in p["outputs"]}})
 
 
 def main():
@@ -296,8 +249,7 @@ def main():
                 "local_path": {"type": "str", "required": True}}
     module = AnsibleAWSModule(
         argument_spec={
-            "name": {"type": "str"},
-            "name_prefix": {"type": "str"},
+            **JOB_OPTIONS,
             "image": {"type": "str", "required": True},
             "arguments": {"type": "list", "elements": "str", "default": []},
             "role_arn": {"type": "str", "required": True},
@@ -307,9 +259,6 @@ def main():
             "instance_type": {"type": "str", "default": "ml.m5.large"},
             "volume_size_gb": {"type": "int", "default": 10},
             "max_runtime_seconds": {"type": "int", "default": 3600},
-            "tags": {"type": "dict", "default": {}},
-            "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 3600},
         },
         mutually_exclusive=[("name", "name_prefix")],
         supports_check_mode=True,

@@ -179,17 +179,16 @@ with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing bot
 
 from ansible.module_utils.sagemaker_jobs import (
     ENDED,
+    JOB_OPTIONS,
+    HashedJob,
     NoData,
     check_naming,
-    describe_or_none,
     job_name,
     s3_objects,
     split_s3,
-    wait_for,
 )
 from ansible.module_utils.sagemaker_jobs import inputs_sha256 as request_sha256
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
 def request(params: dict, name: str) -> dict:
@@ -243,87 +242,38 @@ def validate(module: AnsibleAWSModule) -> None:
         module.fail_json(msg=f"instance_type {p['instance_type']!r} is not a SageMaker instance type (ml.*)")
 
 
-class Training:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        self.params = module.params
-        retry = AWSRetry.jittered_backoff()
-        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
-        self.s3 = module.client("s3", retry_decorator=retry)
+class Training(HashedJob):
+    KIND = "training"
+    RETRY = "change the data or the hyperparameters to train again"
 
-    def describe(self, name: str) -> dict | None:
-        return describe_or_none(self.sagemaker.describe_training_job, TrainingJobName=name)
-
-    def wait(self, name: str) -> dict:
-        def timed_out(job: dict) -> None:
-            self.module.fail_json(msg=f"training job {name} is still {job['TrainingJobStatus']} "
-                                      f"({job.get('SecondaryStatus')}) after {self.params['wait_timeout']}s "
-                                      "(wait_timeout); it goes on in SageMaker", **self.result(job, ""))
-        return wait_for(lambda: self.describe(name), lambda job: job["TrainingJobStatus"],
-                        self.params["wait_timeout"], timed_out)
-
-    def result(self, job: dict | None, digest: str, name: str | None = None) -> dict:
+    def result(self, job: dict | None, name: str | None = None) -> dict:
         job = job or {}
         out = {"training_job_name": job.get("TrainingJobName", name), "training_job_arn": job.get("TrainingJobArn"),
                "status": job.get("TrainingJobStatus"),
                "model_artifact": (job.get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
                "final_metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList") or []},
-               "inputs_sha256": digest}
+               "inputs_sha256": self.digest}
         if job.get("TrainingJobStatus") in ENDED:
             out["training_seconds"] = job.get("TrainingTimeInSeconds")
         return out
 
-    def judge(self, job: dict, digest: str, changed: bool, diff: dict | None) -> None:
-        name = job["TrainingJobName"]
-        extra = {"diff": diff} if diff is not None else {}
-        if job["TrainingJobStatus"] in ("Failed", "Stopped"):
-            self.module.fail_json(
-                msg=f"training job {name} ended {job['TrainingJobStatus']} ({job.get('SecondaryStatus')}): "
-                    f"{job.get('FailureReason') or 'no FailureReason'}. SageMaker does not reuse a job name: "
-                    "change the data or the hyperparameters to train again.",
-                changed=changed, failure_reason=job.get("FailureReason"), **self.result(job, digest), **extra)
-        self.module.exit_json(changed=changed, **self.result(job, digest), **extra)
-
     def run(self) -> None:
-        p, check = self.params, self.module.check_mode
+        p = self.params
         try:
             data = {c["name"]: s3_objects(self.s3, c["s3_uri"]) for c in p["channels"]}
         except NoData as err:
-            if not check:
-                self.module.fail_json(msg=f"no training data: {err} (channels)")
-            # Check mode from nothing: the data is uploaded by the same run; nothing to hash yet.
-            self.module.exit_json(changed=True, msg=f"a training job would be created once the data is there "
-                                                    f"({err})", **self.result(None, ""))
-        digest = inputs_sha256(p, data)
-        name = job_name(p, digest)
-        spec = request(p, name)
-        after = {"training_job_name": name, "image": p["image"], "hyperparameters": spec["HyperParameters"],
-                 "channels": {c: f"{len(objects)} object(s)" for c, objects in data.items()}}
-        job = self.describe(name)
-        diff = None
-        if job is not None:
-            if self.module._diff:
-                diff = {"before": after, "after": after}
-            if job["TrainingJobStatus"] not in ENDED and p["wait"] and not check:
-                job = self.wait(name)
-            self.judge(job, digest, False, diff)
-        if self.module._diff:
-            diff = {"before": {}, "after": after}
-        if check:
-            self.module.exit_json(changed=True, **self.result(None, digest, name), **({"diff": diff} if diff else {}))
-        self.sagemaker.create_training_job(aws_retry=True, **spec)
-        job = self.wait(name) if p["wait"] else self.describe(name)
-        if job is None:
-            self.module.fail_json(msg=f"training job {name} disappeared after its creation", changed=True,
-                                  **self.result(None, digest, name))
-        self.judge(job, digest, True, diff)
+            self.no_data(err, "channels")
+        self.digest = inputs_sha256(p, data)
+        spec = request(p, job_name(p, self.digest))
+        self.converge(spec, {"training_job_name": spec["TrainingJobName"], "image": p["image"],
+                             "hyperparameters": spec["HyperParameters"],
+                             "channels": {c: f"{len(objects)} object(s)" for c, objects in data.items()}})
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec={
-            "name": {"type": "str"},
-            "name_prefix": {"type": "str"},
+            **JOB_OPTIONS,
             "image": {"type": "str", "required": True},
             "role_arn": {"type": "str", "required": True},
             "channels": {"type": "list", "elements": "dict", "required": True, "options": {
@@ -340,9 +290,6 @@ def main():
             "instance_count": {"type": "int", "default": 1},
             "volume_size_gb": {"type": "int", "default": 10},
             "max_runtime_seconds": {"type": "int", "default": 3600},
-            "tags": {"type": "dict", "default": {}},
-            "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 3600},
         },
         mutually_exclusive=[("name", "name_prefix")],
         supports_check_mode=True,

@@ -162,7 +162,8 @@ with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing bot
     import botocore
 
 from ansible.module_utils.sagemaker_jobs import (
-    ENDED,
+    JOB_OPTIONS,
+    HashedJob,
     NoData,
     check_naming,
     describe_or_none,
@@ -170,10 +171,8 @@ from ansible.module_utils.sagemaker_jobs import (
     job_name,
     s3_objects,
     split_s3,
-    wait_for,
 )
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
 def request(params: dict, name: str) -> dict:
@@ -214,16 +213,10 @@ def validate(module: AnsibleAWSModule) -> None:
         module.fail_json(msg=f"instance_type {p['instance_type']!r} is not a SageMaker instance type (ml.*)")
 
 
-class Transform:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        self.params = module.params
-        retry = AWSRetry.jittered_backoff()
-        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
-        self.s3 = module.client("s3", retry_decorator=retry)
-
-    def describe(self, name: str) -> dict | None:
-        return describe_or_none(self.sagemaker.describe_transform_job, TransformJobName=name)
+class Transform(HashedJob):
+    KIND = "transform"
+    RETRY = "fix the input or the model to score again"
+    objects = 0
 
     def served_model(self) -> str:
         """The model name the endpoint's variant serves (endpoint_name, variant_name)."""
@@ -249,73 +242,34 @@ class Transform:
         return {"name": model["ModelName"],
                 "containers": [{"image": c.get("Image"), "model_data": c.get("ModelDataUrl")} for c in containers]}
 
-    def wait(self, name: str) -> dict:
-        def timed_out(job: dict) -> None:
-            self.module.fail_json(msg=f"transform job {name} is still {job['TransformJobStatus']} after "
-                                      f"{self.params['wait_timeout']}s (wait_timeout); it goes on in SageMaker",
-                                  **self.result(job, "", 0))
-        return wait_for(lambda: self.describe(name), lambda job: job["TransformJobStatus"],
-                        self.params["wait_timeout"], timed_out)
-
-    def result(self, job: dict | None, digest: str, objects: int, name: str | None = None) -> dict:
+    def result(self, job: dict | None, name: str | None = None) -> dict:
         job = job or {}
         return {"transform_job_name": job.get("TransformJobName", name), "model_name": self.params["model_name"],
                 "transform_job_arn": job.get("TransformJobArn"),
                 "status": job.get("TransformJobStatus"), "output_s3_uri": self.params["output_s3_uri"].rstrip("/"),
-                "inputs_sha256": digest, "objects": objects}
-
-    def judge(self, job: dict, digest: str, objects: int, changed: bool, diff: dict | None) -> None:
-        extra = {"diff": diff} if diff is not None else {}
-        if job["TransformJobStatus"] in ("Failed", "Stopped"):
-            self.module.fail_json(
-                msg=f"transform job {job['TransformJobName']} ended {job['TransformJobStatus']}: "
-                    f"{job.get('FailureReason') or 'no FailureReason'}. SageMaker does not reuse a job name: fix "
-                    "the input or the model to score again.",
-                changed=changed, failure_reason=job.get("FailureReason"), **self.result(job, digest, objects),
-                **extra)
-        self.module.exit_json(changed=changed, **self.result(job, digest, objects), **extra)
+                "inputs_sha256": self.digest, "objects": self.objects}
 
     def run(self) -> None:
-        p, check = self.params, self.module.check_mode
+        p = self.params
         if p["endpoint_name"]:
             p["model_name"] = self.served_model()
         try:
             data = s3_objects(self.s3, p["input_s3_uri"])
         except NoData as err:
-            if not check:
-                self.module.fail_json(msg=f"nothing to score: {err} (input_s3_uri)")
-            # Check mode from nothing: the input is uploaded by the same run; nothing to hash yet.
-            self.module.exit_json(changed=True, msg=f"a transform job would be created once the input is there "
-                                                    f"({err})", **self.result(None, "", 0))
-        digest = inputs_sha256(request(p, ""), {"model": self.model(), "input": data},
-                               ("TransformJobName", "Tags"))
-        name = job_name(p, digest)
-        after = {"transform_job_name": name, "model_name": p["model_name"], "input_s3_uri": p["input_s3_uri"],
-                 "input_objects": len(data), "output_s3_uri": p["output_s3_uri"].rstrip("/")}
-        diff = {"before": after, "after": after} if self.module._diff else None
-        job = self.describe(name)
-        if job is not None:
-            if job["TransformJobStatus"] not in ENDED and p["wait"] and not check:
-                job = self.wait(name)
-            self.judge(job, digest, len(data), False, diff)
-        if self.module._diff:
-            diff = {"before": {}, "after": after}
-        if check:
-            self.module.exit_json(changed=True, **self.result(None, digest, len(data), name),
-                                  **({"diff": diff} if diff else {}))
-        self.sagemaker.create_transform_job(aws_retry=True, **request(p, name))
-        job = self.wait(name) if p["wait"] else self.describe(name)
-        if job is None:
-            self.module.fail_json(msg=f"transform job {name} disappeared after its creation", changed=True,
-                                  **self.result(None, digest, len(data), name))
-        self.judge(job, digest, len(data), True, diff)
+            self.no_data(err, "input_s3_uri")
+        self.objects = len(data)
+        self.digest = inputs_sha256(request(p, ""), {"model": self.model(), "input": data},
+                                    ("TransformJobName", "Tags"))
+        name = job_name(p, self.digest)
+        self.converge(request(p, name), {
+            "transform_job_name": name, "model_name": p["model_name"], "input_s3_uri": p["input_s3_uri"],
+            "input_objects": len(data), "output_s3_uri": p["output_s3_uri"].rstrip("/")})
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec={
-            "name": {"type": "str"},
-            "name_prefix": {"type": "str"},
+            **JOB_OPTIONS,
             "model_name": {"type": "str"},
             "endpoint_name": {"type": "str"},
             "variant_name": {"type": "str", "default": "AllTraffic"},
@@ -330,9 +284,6 @@ def main():
             "environment": {"type": "dict", "default": {}},
             "instance_type": {"type": "str", "default": "ml.m5.large"},
             "instance_count": {"type": "int", "default": 1},
-            "tags": {"type": "dict", "default": {}},
-            "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 3600},
         },
         mutually_exclusive=[("name", "name_prefix"), ("model_name", "endpoint_name")],
         supports_check_mode=True,
