@@ -173,44 +173,22 @@ training_seconds:
 """
 
 import contextlib
-import hashlib
-import json
-import re
-import time
 
 with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
     import botocore
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code, is_boto3_error_message
+from ansible.module_utils.sagemaker_jobs import (
+    ENDED,
+    JOB_OPTIONS,
+    HashedJob,
+    NoData,
+    check_naming,
+    job_name,
+    s3_objects,
+    split_s3,
+)
+from ansible.module_utils.sagemaker_jobs import inputs_sha256 as request_sha256
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-PREFIX_LIMIT = 50
-ENDED = ("Completed", "Failed", "Stopped")
-
-
-class NoData(Exception):
-    """A channel's prefix holds nothing (or its bucket does not exist)."""
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    return bucket, key
-
-
-def channel_objects(s3, uri: str) -> list[list[str]]:
-    """[key, ETag] of every object under the prefix, sorted: what the channel will hold."""
-    bucket, prefix = split_s3(uri)
-    objects = []
-    try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            objects += [[o["Key"], o["ETag"]] for o in page.get("Contents", []) if not o["Key"].endswith("/")]
-    except is_boto3_error_code("NoSuchBucket"):
-        raise NoData(f"bucket {bucket} does not exist") from None
-    if not objects:
-        raise NoData(f"no objects under {uri}")
-    return sorted(objects)
 
 
 def request(params: dict, name: str) -> dict:
@@ -241,22 +219,12 @@ def request(params: dict, name: str) -> dict:
 
 def inputs_sha256(params: dict, data: dict) -> str:
     """What makes a run a new training: everything the job reads, and how it is asked to train."""
-    spec = request(params, "")
-    for key in ("TrainingJobName", "RoleArn", "Tags"):  # naming, permissions, labels: not inputs
-        spec.pop(key, None)
-    return hashlib.sha256(json.dumps({"request": spec, "data": data}, sort_keys=True).encode()).hexdigest()
+    return request_sha256(request(params, ""), data, ("TrainingJobName", "RoleArn", "Tags"))
 
 
 def validate(module: AnsibleAWSModule) -> None:
     p = module.params
-    if bool(p["name"]) == bool(p["name_prefix"]):
-        module.fail_json(msg="set exactly one of name and name_prefix")
-    if p["name"] and not NAME.match(p["name"]):
-        module.fail_json(msg=f"name {p['name']!r} must be 1-63 letters, digits and hyphens, starting with a "
-                             "letter or digit")
-    if p["name_prefix"] and (len(p["name_prefix"]) > PREFIX_LIMIT or not NAME.match(p["name_prefix"])):
-        module.fail_json(msg=f"name_prefix {p['name_prefix']!r} must be 1-{PREFIX_LIMIT} letters, digits and "
-                             "hyphens, starting with a letter or digit")
+    check_naming(module)
     uris = [("output_s3_uri", p["output_s3_uri"])] + [(f"channels[{i}].s3_uri", c["s3_uri"])
                                                       for i, c in enumerate(p["channels"])]
     for where, uri in uris:
@@ -274,96 +242,38 @@ def validate(module: AnsibleAWSModule) -> None:
         module.fail_json(msg=f"instance_type {p['instance_type']!r} is not a SageMaker instance type (ml.*)")
 
 
-class Training:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        self.params = module.params
-        retry = AWSRetry.jittered_backoff()
-        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
-        self.s3 = module.client("s3", retry_decorator=retry)
+class Training(HashedJob):
+    KIND = "training"
+    RETRY = "change the data or the hyperparameters to train again"
 
-    def describe(self, name: str) -> dict | None:
-        try:
-            return self.sagemaker.describe_training_job(aws_retry=True, TrainingJobName=name)
-        except is_boto3_error_message("Requested resource not found"):
-            return None
-        except is_boto3_error_code(("ValidationException", "ResourceNotFound")):
-            return None
-
-    def wait(self, name: str) -> dict:
-        deadline = time.monotonic() + self.params["wait_timeout"]
-        while True:
-            job = self.describe(name)
-            if job is None or job["TrainingJobStatus"] in ENDED:
-                return job
-            if time.monotonic() > deadline:
-                self.module.fail_json(msg=f"training job {name} is still {job['TrainingJobStatus']} "
-                                          f"({job.get('SecondaryStatus')}) after {self.params['wait_timeout']}s "
-                                          "(wait_timeout); it goes on in SageMaker", **self.result(job, ""))
-            time.sleep(2)
-
-    def result(self, job: dict | None, digest: str, name: str | None = None) -> dict:
+    def result(self, job: dict | None, name: str | None = None) -> dict:
         job = job or {}
         out = {"training_job_name": job.get("TrainingJobName", name), "training_job_arn": job.get("TrainingJobArn"),
                "status": job.get("TrainingJobStatus"),
                "model_artifact": (job.get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
                "final_metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList") or []},
-               "inputs_sha256": digest}
+               "inputs_sha256": self.digest}
         if job.get("TrainingJobStatus") in ENDED:
             out["training_seconds"] = job.get("TrainingTimeInSeconds")
         return out
 
-    def judge(self, job: dict, digest: str, changed: bool, diff: dict | None) -> None:
-        name = job["TrainingJobName"]
-        extra = {"diff": diff} if diff is not None else {}
-        if job["TrainingJobStatus"] in ("Failed", "Stopped"):
-            self.module.fail_json(
-                msg=f"training job {name} ended {job['TrainingJobStatus']} ({job.get('SecondaryStatus')}): "
-                    f"{job.get('FailureReason') or 'no FailureReason'}. SageMaker does not reuse a job name: "
-                    "change the data or the hyperparameters to train again.",
-                changed=changed, failure_reason=job.get("FailureReason"), **self.result(job, digest), **extra)
-        self.module.exit_json(changed=changed, **self.result(job, digest), **extra)
-
     def run(self) -> None:
-        p, check = self.params, self.module.check_mode
+        p = self.params
         try:
-            data = {c["name"]: channel_objects(self.s3, c["s3_uri"]) for c in p["channels"]}
+            data = {c["name"]: s3_objects(self.s3, c["s3_uri"]) for c in p["channels"]}
         except NoData as err:
-            if not check:
-                self.module.fail_json(msg=f"no training data: {err} (channels)")
-            # Check mode from nothing: the data is uploaded by the same run; nothing to hash yet.
-            self.module.exit_json(changed=True, msg=f"a training job would be created once the data is there "
-                                                    f"({err})", **self.result(None, ""))
-        digest = inputs_sha256(p, data)
-        name = p["name"] or f"{p['name_prefix']}-{digest[:12]}"
-        spec = request(p, name)
-        after = {"training_job_name": name, "image": p["image"], "hyperparameters": spec["HyperParameters"],
-                 "channels": {c: f"{len(objects)} object(s)" for c, objects in data.items()}}
-        job = self.describe(name)
-        diff = None
-        if job is not None:
-            if self.module._diff:
-                diff = {"before": after, "after": after}
-            if job["TrainingJobStatus"] not in ENDED and p["wait"] and not check:
-                job = self.wait(name)
-            self.judge(job, digest, False, diff)
-        if self.module._diff:
-            diff = {"before": {}, "after": after}
-        if check:
-            self.module.exit_json(changed=True, **self.result(None, digest, name), **({"diff": diff} if diff else {}))
-        self.sagemaker.create_training_job(aws_retry=True, **spec)
-        job = self.wait(name) if p["wait"] else self.describe(name)
-        if job is None:
-            self.module.fail_json(msg=f"training job {name} disappeared after its creation", changed=True,
-                                  **self.result(None, digest, name))
-        self.judge(job, digest, True, diff)
+            self.no_data(err, "channels")
+        self.digest = inputs_sha256(p, data)
+        spec = request(p, job_name(p, self.digest))
+        self.converge(spec, {"training_job_name": spec["TrainingJobName"], "image": p["image"],
+                             "hyperparameters": spec["HyperParameters"],
+                             "channels": {c: f"{len(objects)} object(s)" for c, objects in data.items()}})
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec={
-            "name": {"type": "str"},
-            "name_prefix": {"type": "str"},
+            **JOB_OPTIONS,
             "image": {"type": "str", "required": True},
             "role_arn": {"type": "str", "required": True},
             "channels": {"type": "list", "elements": "dict", "required": True, "options": {
@@ -380,9 +290,6 @@ def main():
             "instance_count": {"type": "int", "default": 1},
             "volume_size_gb": {"type": "int", "default": 10},
             "max_runtime_seconds": {"type": "int", "default": 3600},
-            "tags": {"type": "dict", "default": {}},
-            "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 3600},
         },
         mutually_exclusive=[("name", "name_prefix")],
         supports_check_mode=True,

@@ -6,7 +6,9 @@ model trained on --rows R --seed S of the sample starts after R and shares its c
 Writes into --output: requests.json (the request bodies, --batch processed CSV rows each,
 the endpoint's `serve` contract) and trips.csv (the same trips with header, their real
 durations in duration_s: the ground truth that arrives later, and the fresh training data
-of a retraining). Deterministic for the same arguments.
+of a retraining) and batch.csv (the same rows without header: a batch transform's input,
+one record a line, which the monitor joins with the ground truth by their trip_id column).
+Deterministic for the same arguments.
 
     python files/monitoring/traffic.py --rows 400 --seed 7 --skip 3000 --drift 1 --batch 50 --output DIR
 """
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     bodies = ["\n".join(rows[i:i + args.batch]) + "\n" for i in range(0, len(rows), args.batch)]
     (partial / "requests.json").write_text(json.dumps(bodies))
     (partial / "trips.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    (partial / "batch.csv").write_text("\n".join(rows) + "\n")
     partial.replace(args.output)  # a folder that exists is complete (the task's `creates`)
     return 0
 
