@@ -167,3 +167,37 @@ def test_the_processing_jobs_config_fills_in_what_the_environment_lacks(tmp_path
     assert cfg["publish_cloudwatch_metrics"] == "Enabled" and cfg["psi_alert"] == 0.4
     config.write_text("not json")
     assert monitor.settings([], env={})["publish_cloudwatch_metrics"] == "Disabled"
+
+
+def _zone_column(train_counts: dict[int, int]) -> monitor.Column:
+    return monitor.Column("pickup_zone", {"kind": "categorical", "missing_share": 0.0,
+                                          "value_counts": {str(k): c for k, c in train_counts.items()}})
+
+
+def _unseen_result(column: monitor.Column, window: np.ndarray) -> dict:
+    column.add(window.astype(float))
+    return column.result({k: v[0] for k, v in monitor.THRESHOLDS.items()})
+
+
+def test_unseen_values_are_judged_against_what_training_could_have_seen():
+    # Training saw 200 zones 5 times and 100 zones once: Good-Turing expects about 9% of new
+    # traffic (100 / 1100) to carry a zone training never saw, from sampling alone.
+    counts = dict.fromkeys(range(1, 201), 5) | dict.fromkeys(range(201, 301), 1)
+    rng = np.random.default_rng(11)
+    normal = np.where(rng.random(2000) < 0.08, rng.integers(301, 600, 2000), rng.integers(1, 301, 2000))
+    got = _unseen_result(_zone_column(counts), normal)
+    assert got["unseen_expected_share"] == pytest.approx(100 / 1100)
+    assert got["unseen_share"] == pytest.approx(0.08, abs=0.015)
+    assert got["unseen_share"] < got["unseen_limit"]   # no violation: what a small training set predicts
+
+    broken = np.where(rng.random(2000) < 0.30, rng.integers(301, 600, 2000), rng.integers(1, 301, 2000))
+    assert _unseen_result(_zone_column(counts), broken)["unseen_share"] > got["unseen_limit"]
+
+
+def test_with_no_rare_values_in_training_the_configured_share_is_the_limit():
+    counts = dict.fromkeys(range(1, 11), 50)
+    window = np.concatenate([np.arange(1, 11).repeat(99), [99] * 20])   # 2% never seen
+    got = _unseen_result(_zone_column(counts), window)
+    assert got["unseen_expected_share"] == 0.0
+    assert got["unseen_limit"] == monitor.THRESHOLDS["unseen_max_share"][0]
+    assert got["unseen_share"] > got["unseen_limit"]

@@ -170,6 +170,11 @@ class Column:
             self.groups = np.where(own, np.cumsum(own) - 1, own.sum())
             self.group_labels = [*(f"{v:g}" for v in self.edges[own[1::2]]), "other"]
             self.base_psi = np.bincount(self.groups, weights=self.base_cells, minlength=own.sum() + 1)
+            # The share of new traffic expected to carry a value training never saw: Good-Turing's
+            # estimate of the unseen mass, the share of training rows whose value occurred once.
+            # A small training set of a many-valued feature (263 zones) sees only part of them.
+            counts = self.base_cells[1::2]
+            self.unseen_expected = float((counts == 1).sum() / counts.sum()) if counts.sum() else 0.0
         else:
             sketch = base.get("ks_sketch")
             if sketch:
@@ -230,6 +235,12 @@ class Column:
         if unseen is not None:
             out["unseen"] = unseen
             out["unseen_share"] = unseen / present if present else math.nan
+            # Allowed: the configured share, or Good-Turing's expectation plus three standard
+            # errors of a window this size, whichever is larger.
+            e = self.unseen_expected
+            out["unseen_expected_share"] = e
+            out["unseen_limit"] = max(t["unseen_max_share"], e + 3 * math.sqrt(e * (1 - e) / present)) if present \
+                else t["unseen_max_share"]
         if self.name in NOMINAL:
             out["ks"] = None
             out["ks_note"] = "zone ids have no order: PSI only"
@@ -379,9 +390,11 @@ def build_report(cfg, base, ref_mae, columns, prediction, join, problems, counts
         if present and r["out_of_range"] / present > t["out_of_range_max_share"]:
             violations.append(_violation(f, "out_of_range", r["out_of_range"],
                                          f"{r['out_of_range']} value(s) outside {r['range'][0]:g}-{r['range'][1]:g}"))
-        if r.get("unseen") and r["unseen_share"] > t["unseen_max_share"]:
+        if r.get("unseen") and r["unseen_share"] > r["unseen_limit"]:
             violations.append(_violation(f, "unseen_values", r["unseen"], f"{r['unseen_share']:.2%} of values never "
-                                         f"seen in training (max {t['unseen_max_share']:.2%})"))
+                                         f"seen in training (max {r['unseen_limit']:.2%}: unseen_max_share, or "
+                                         f"{r['unseen_expected_share']:.2%} expected from training's values seen "
+                                         f"once, plus sampling noise)"))
     lines = counts["capture_lines"] + counts["batch_rows"]
     bad_share = problems.total / lines if lines else 0.0
     if bad_share > t["bad_record_max_share"]:
