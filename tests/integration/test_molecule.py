@@ -79,5 +79,24 @@ def test_molecule_scenario(scenario):
         stop_scenario_services(scenario)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-8000:]
-    # The idempotence step fails the scenario on any change; check it really ran.
-    assert "idempotence" in output and "Executed: Successful" in output, output[-4000:]
+    # Every step of the scenario's sequence really ran and succeeded (idempotence fails on any
+    # change; side_effect is --check --diff on the converged estate, changed=0).
+    for step in scenario_sequence(scenario):
+        assert re.search(rf"{step}: Executed: Successful", output), f"{step} did not run: " + output[-4000:]
+
+
+def scenario_sequence(name: str) -> list[str]:
+    """The test sequence molecule runs: the scenario's own, else the shared base's."""
+    paths = (PROJECT_DIR / "molecule" / name / "molecule.yml", BASE_CONFIG)
+    for config in (yaml.safe_load(path.read_text()) for path in paths):
+        sequence = config.get("scenario", {}).get("test_sequence")
+        if sequence:
+            return sequence
+    raise AssertionError(f"no test_sequence for {name}")
+
+
+def test_section_scenarios_prove_idempotence_and_check_mode():
+    """Only the whole-site scenario (default) may leave them to the section scenarios."""
+    for name in SCENARIOS:
+        if name != "default":
+            assert {"converge", "idempotence", "side_effect", "verify"} <= set(scenario_sequence(name)), name
